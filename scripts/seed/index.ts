@@ -1,0 +1,29 @@
+/**
+ * Seeds the demo population into an empty hub: each subgraph writes its own part
+ * through its `seed` hook (and records the matching domain events), batch by batch.
+ */
+import type { DataSource } from 'typeorm';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../shared/config';
+import type { SubgraphModule } from '../../shared/subgraph';
+import { demoPatients } from './population';
+
+export async function isHubEmpty(patientsDs: DataSource): Promise<boolean> {
+  const [{ n }] = await patientsDs.query('SELECT count(*)::int AS n FROM patients.patient');
+  return n === 0;
+}
+
+export async function seedDemoPopulation(
+  modules: Record<SubgraphName, SubgraphModule>,
+  dataSources: Record<SubgraphName, DataSource>,
+  count: number,
+  onProgress?: (done: number) => void,
+): Promise<void> {
+  let done = 0;
+  let first = true;
+  for (const patients of demoPatients(count)) {
+    for (const name of SUBGRAPH_NAMES) await modules[name].seed?.(dataSources[name], { patients, first });
+    first = false;
+    done += patients.length;
+    onProgress?.(done);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Environment configuration for every service, read in one place so the README's
+ * configuration table and the code cannot drift apart. Nothing else reads process.env.
+ */
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+
+export type ServiceName = 'gateway' | 'patients' | 'care-teams' | 'community-partners' | 'metrics';
+export const SUBGRAPH_NAMES = ['patients', 'care-teams', 'community-partners', 'metrics'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  gateway: 4000,
+  patients: 4001,
+  'care-teams': 4002,
+  'community-partners': 4003,
+  metrics: 4004,
+};
+
+const env = (name: string): string | undefined => {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+};
+const int = (name: string, fallback: number): number => {
+  const v = env(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${v}"`);
+  return n;
+};
+
+/** `PATIENTS_URL`, `CARE_TEAMS_URL`, ... : where the gateway reaches each subgraph. */
+export const subgraphUrlVariable = (name: SubgraphName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
+
+export const config = {
+  get databaseUrl() { return env('DATABASE_URL'); },
+  get dataDir() { return path.resolve(PROJECT_ROOT, env('HUB_DATA_DIR') ?? '.data'); },
+  get embeddedPostgresPort() { return int('EMBEDDED_PG_PORT', 54329); },
+  get host() { return env('HOST') ?? '127.0.0.1'; },
+  port(service: ServiceName) { return int('PORT', DEFAULT_PORTS[service]); },
+  subgraphUrl(name: SubgraphName) {
+    return env(subgraphUrlVariable(name)) ?? `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
+  },
+  get supergraphPath() { return path.resolve(PROJECT_ROOT, env('SUPERGRAPH_PATH') ?? 'supergraph.graphql'); },
+  get jwtSecret() { return env('JWT_SECRET'); },
+  get jwksUrl() { return env('JWT_JWKS_URL'); },
+  get jwtIssuer() { return env('JWT_ISSUER'); },
+  get jwtAudience() { return env('JWT_AUDIENCE'); },
+  get logLevel() { return env('LOG_LEVEL') ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'); },
+  get seed() { return (env('SEED') ?? 'demo') as 'demo' | 'none'; },
+  get seedPatients() { return int('SEED_PATIENTS', 200); },
+  get redisUrl() { return env('REDIS_URL'); },
+  get eventPollMs() { return int('EVENT_POLL_MS', 2000); },
+  get dbPoolSize() { return int('DB_POOL_SIZE', 10); },
+};

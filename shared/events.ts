@@ -1,0 +1,263 @@
+/**
+ * The events backbone: a transactional outbox shared by all services.
+ *
+ * - `recordEvent` appends a domain event in the caller's transaction, so the event
+ *   and the change commit or roll back together.
+ * - Positions (ids) are assigned under a transaction-level advisory lock, so they
+ *   become visible in increasing order: a reader that has seen position N will never
+ *   later see a smaller one commit. That is what makes `after <cursor>` reads lossless.
+ * - A trigger NOTIFYs the position on commit; an `EventTransport` turns that into
+ *   wake-ups for readers (PostgreSQL LISTEN by default, Redis when REDIS_URL is set).
+ *   Payloads are always read from the table, never from the notification.
+ * - `startConsumer` applies events to a service's own tables from a stored cursor,
+ *   each event in one transaction with the cursor update: exactly-once effects.
+ */
+import { Client } from 'pg';
+import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import { config } from './config';
+import { createServiceDataSource, migrate } from './database';
+import { rootLogger } from './logger';
+
+export const EVENT_SCHEMA = 'hub_events';
+export const EVENT_CHANNEL = 'hub_events';
+const POSITION_LOCK = 0x0c7e_0e17; // arbitrary constant key for pg_advisory_xact_lock
+
+export interface DomainEvent<P extends object = Record<string, unknown>> {
+  /** Position in the log: a decimal string of a bigint, usable as a cursor. */
+  id: string;
+  type: string;
+  source: string;
+  aggregateType: string;
+  aggregateId: string;
+  patientId: string | null;
+  actor: string | null;
+  occurredAt: Date;
+  payload: P;
+}
+
+export interface NewEvent<P extends object = Record<string, unknown>> {
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  patientId?: string | null;
+  actor?: string | null;
+  payload: P;
+}
+
+/** The shared log's own schema, owned by this module (not by any subgraph). */
+export class CreateEventLog1732300000000 implements MigrationInterface {
+  name = 'CreateEventLog1732300000000';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE ${EVENT_SCHEMA}.event_log (
+      id bigserial PRIMARY KEY,
+      type text NOT NULL,
+      source text NOT NULL,
+      aggregate_type text NOT NULL,
+      aggregate_id text NOT NULL,
+      patient_id text,
+      actor text,
+      occurred_at timestamptz NOT NULL DEFAULT now(),
+      payload jsonb NOT NULL
+    )`);
+    await q.query(`CREATE INDEX event_log_occurred_at ON ${EVENT_SCHEMA}.event_log (occurred_at)`);
+    await q.query(`CREATE INDEX event_log_patient ON ${EVENT_SCHEMA}.event_log (patient_id, id)`);
+    await q.query(`CREATE FUNCTION ${EVENT_SCHEMA}.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('${EVENT_CHANNEL}', NEW.id::text); RETURN NULL; END $$`);
+    await q.query(`CREATE TRIGGER event_log_notify AFTER INSERT ON ${EVENT_SCHEMA}.event_log
+      FOR EACH ROW EXECUTE FUNCTION ${EVENT_SCHEMA}.notify_event()`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE ${EVENT_SCHEMA}.event_log`);
+    await q.query(`DROP FUNCTION ${EVENT_SCHEMA}.notify_event()`);
+  }
+}
+
+/** Each consuming service keeps its cursors in its own schema; include this in its migrations. */
+export class CreateEventCursors1732300000001 implements MigrationInterface {
+  name = 'CreateEventCursors1732300000001';
+  async up(q: QueryRunner): Promise<void> {
+    const schema = (q.connection.options as { schema: string }).schema;
+    await q.query(`CREATE TABLE "${schema}".event_cursor (consumer text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    const schema = (q.connection.options as { schema: string }).schema;
+    await q.query(`DROP TABLE "${schema}".event_cursor`);
+  }
+}
+
+/** Creates or upgrades the shared event log; every service calls it at start-up. */
+export async function migrateEventLog(url: string): Promise<void> {
+  const ds = createServiceDataSource({ url, schema: EVENT_SCHEMA, entities: [], migrations: [CreateEventLog1732300000000], poolSize: 1 });
+  await ds.initialize();
+  try {
+    await migrate(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Appends an event inside the caller's transaction; returns its position. */
+export async function recordEvent(manager: EntityManager, source: string, event: NewEvent): Promise<string> {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('recordEvent must run inside the transaction that makes the change');
+  }
+  await manager.query('SELECT pg_advisory_xact_lock($1)', [POSITION_LOCK]);
+  const rows: { id: string }[] = await manager.query(
+    `INSERT INTO ${EVENT_SCHEMA}.event_log (type, source, aggregate_type, aggregate_id, patient_id, actor, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [event.type, source, event.aggregateType, event.aggregateId, event.patientId ?? null, event.actor ?? null, JSON.stringify(event.payload)],
+  );
+  return String(rows[0].id);
+}
+
+interface EventRow {
+  id: string; type: string; source: string; aggregate_type: string; aggregate_id: string;
+  patient_id: string | null; actor: string | null; occurred_at: Date; payload: Record<string, unknown>;
+}
+const toEvent = (r: EventRow): DomainEvent => ({
+  id: String(r.id), type: r.type, source: r.source, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id,
+  patientId: r.patient_id, actor: r.actor, occurredAt: new Date(r.occurred_at), payload: r.payload,
+});
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+
+/** Events after a cursor, in order. `types` narrows the read; the cursor may still skip past others. */
+export async function readEventsAfter(db: Queryable, after: string, limit = 500, types?: readonly string[]): Promise<DomainEvent[]> {
+  const rows = (await db.query(
+    `SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2`,
+    types ? [after, limit, types] : [after, limit],
+  )) as EventRow[] | { rows: EventRow[] };
+  return (Array.isArray(rows) ? rows : rows.rows).map(toEvent);
+}
+
+export async function latestEventPosition(db: Queryable): Promise<string> {
+  const res = (await db.query(`SELECT COALESCE(MAX(id), 0)::text AS id FROM ${EVENT_SCHEMA}.event_log`)) as { id: string }[] | { rows: { id: string }[] };
+  return (Array.isArray(res) ? res : res.rows)[0].id;
+}
+
+/** Wakes readers when events may have been committed. Redis can implement it too. */
+export interface EventTransport {
+  /** Calls `onWake` (with the new position when known); resolves to an unsubscribe. */
+  subscribe(onWake: (position?: string) => void): Promise<() => Promise<void>>;
+}
+
+/** PostgreSQL LISTEN on the log's NOTIFY channel, on one dedicated connection, reconnecting. */
+export class PgNotifyTransport implements EventTransport {
+  constructor(private readonly url: string) {}
+
+  async subscribe(onWake: (position?: string) => void): Promise<() => Promise<void>> {
+    let client: Client | undefined;
+    let closed = false;
+    const log = rootLogger.child({ component: 'pg-notify' });
+    const connect = async (): Promise<void> => {
+      const c = new Client({ connectionString: this.url, application_name: 'care-team-hub:listen' });
+      c.on('notification', (n) => onWake(n.payload));
+      c.on('error', (err) => {
+        log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting');
+        void c.end().catch(() => undefined);
+        if (!closed) setTimeout(() => void connect().then(() => onWake()).catch(() => undefined), 500);
+      });
+      await c.connect();
+      await c.query(`LISTEN ${EVENT_CHANNEL}`);
+      client = c;
+    };
+    await connect();
+    return async () => {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    };
+  }
+}
+
+export function createEventTransport(url: string): EventTransport {
+  return new PgNotifyTransport(url);
+}
+
+export interface ConsumerOptions {
+  ds: DataSource;
+  transport: EventTransport;
+  /** Unique per service and purpose; the cursor is stored under this name. */
+  name: string;
+  types?: readonly string[];
+  handle(event: DomainEvent, manager: EntityManager): Promise<void>;
+  /** Fallback poll, for a missed notification. */
+  pollMs?: number;
+}
+
+export interface Consumer {
+  /** Resolves once every event committed before the call has been applied. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Applies events from the stored cursor onwards, each with its cursor update in one transaction. */
+export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
+  const schema = (o.ds.options as { schema: string }).schema;
+  const log = rootLogger.child({ consumer: o.name });
+  await o.ds.query(`INSERT INTO "${schema}".event_cursor (consumer) VALUES ($1) ON CONFLICT DO NOTHING`, [o.name]);
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const drainOnce = async (): Promise<void> => {
+    const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
+    let cursor: string = position;
+    for (;;) {
+      if (stopped) return;
+      const batch = await readEventsAfter(o.ds, cursor, 200);
+      if (batch.length === 0) return;
+      for (const event of batch) {
+        if (stopped) return;
+        await o.ds.transaction(async (m) => {
+          if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
+          await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, event.id]);
+        });
+        cursor = event.id;
+      }
+    }
+  };
+  const drain = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await drainOnce();
+        } catch (err) {
+          // The failed event's transaction rolled back; it is retried on the next wake.
+          log.error({ err: (err as Error).message }, 'event handling failed; will retry');
+          await new Promise((r) => setTimeout(r, 1000));
+          again = !stopped;
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const unsubscribe = await o.transport.subscribe(() => void drain());
+  const timer = setInterval(() => void drain(), o.pollMs ?? config.eventPollMs);
+  timer.unref();
+  await drain();
+
+  return {
+    async caughtUp() {
+      const target = BigInt(await latestEventPosition(o.ds));
+      for (;;) {
+        await drain();
+        const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
+        if (BigInt(position) >= target || stopped) return;
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await unsubscribe();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** The program's KPI targets: readable by every staff role, editable by admins. */
+import { Arg, Ctx, Field, Float, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
+import { CLINICAL_ROLES, Role, requireRole } from '../../../shared/auth';
+import { badInput, notFound } from '../../../shared/errors';
+import type { SubgraphContext } from '../../../shared/subgraph';
+import { KpiTargetRecord } from '../data/entities';
+
+@ObjectType({ description: 'The target a care program KPI is judged against' })
+export class KpiTarget {
+  @Field() key: string;
+  @Field() name: string;
+  @Field() description: string;
+  @Field(() => Float, { description: 'A ratio (0..1) for rates, days for durations' }) target: number;
+  @Field({ description: 'LESS_THAN, GREATER_THAN, AT_LEAST or AT_MOST' }) comparator: string;
+  @Field({ description: 'RATIO or DAYS' }) unit: string;
+  @Field() updatedAt: Date;
+  @Field(() => String, { nullable: true }) updatedBy: string | null;
+}
+
+@Resolver(() => KpiTarget)
+export class KpiTargetResolver {
+  @Query(() => [KpiTarget])
+  kpiTargets(@Ctx() ctx: SubgraphContext) {
+    requireRole(ctx.principal, [...CLINICAL_ROLES, Role.ANALYST, Role.ADMIN], 'read KPI targets');
+    return ctx.db.getRepository(KpiTargetRecord).find({ order: { key: 'ASC' } });
+  }
+
+  @Mutation(() => KpiTarget, { description: 'Changes a KPI target (admins)' })
+  async updateKpiTarget(@Arg('key') key: string, @Arg('target', () => Float) target: number, @Ctx() ctx: SubgraphContext) {
+    requireRole(ctx.principal, [Role.ADMIN], 'change KPI targets');
+    const repo = ctx.db.getRepository(KpiTargetRecord);
+    const row = await repo.findOneBy({ key });
+    if (!row) throw notFound('KPI target', key);
+    if (!Number.isFinite(target) || target < 0 || (row.unit === 'RATIO' && target > 1)) {
+      throw badInput(row.unit === 'RATIO' ? 'A ratio target must be between 0 and 1' : 'The target must be a non-negative number', 'target');
+    }
+    row.target = target;
+    row.updatedBy = ctx.principal.sub;
+    return repo.save(row);
+  }
+}

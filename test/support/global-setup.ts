@@ -1,0 +1,31 @@
+/**
+ * Once per `npm test`: a real PostgreSQL for every test file — DATABASE_URL when set,
+ * otherwise an embedded one kept in .data/test-postgres — and a fresh JWT secret.
+ */
+import crypto from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../shared/embedded-postgres';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+
+export default async function globalSetup(): Promise<void> {
+  process.env.NODE_ENV = 'test';
+  process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('base64url');
+  if (!process.env.DATABASE_URL) {
+    const db: EmbeddedDatabase = await startEmbeddedPostgres({
+      dir: path.resolve(__dirname, '../../.data/test-postgres'),
+      port: await freePort(),
+    });
+    (globalThis as { __hubTestPostgres?: EmbeddedDatabase }).__hubTestPostgres = db;
+    process.env.DATABASE_URL = db.url;
+  }
+}
