@@ -1,24 +1,23 @@
-/** The partner directory and `Patient.referrals`. */
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+/** The partner directory: matching partners for a need, one entry, and a partner's own entry. */
+import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
 import { In } from 'typeorm';
-import { alignByKey, groupByKey, isUuid } from '../../../shared/federation';
+import { notFound } from '../../../shared/errors';
+import { alignByKey, isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
-import { CommunityPartnerRecord, ReferralRecord } from '../data/entities';
-import { assertClinicalAccess, assertDirectoryAccess } from './access';
-import { CommunityPartner, Patient, Referral } from './types';
+import { CommunityPartnerRecord } from '../data/entities';
+import { rankPartners } from '../domain/partner-matching';
+import { assertDirectorySearch, assertPartnerStaff, canReadPartnerEntry } from './access';
+import { CommunityPartner, PARTNER } from './types';
 
 export const partnerById = (ctx: SubgraphContext) =>
   ctx.loaders.get<string, CommunityPartnerRecord | null>('partnerById', async (ids) =>
     alignByKey(ids, await ctx.db.getRepository(CommunityPartnerRecord).findBy({ id: In([...ids]) }), (p) => p.id));
 
-const referralsByPatient = (ctx: SubgraphContext) =>
-  ctx.loaders.get<string, ReferralRecord[]>('referralsByPatient', async (ids) =>
-    groupByKey(ids, await ctx.db.getRepository(ReferralRecord).find({ where: { patientId: In([...ids]) }, order: { createdAt: 'ASC' } }), (r) => r.patientId));
-
+/** Partner staff resolve only their own organization; others per the directory rule. */
 export async function resolvePartnerReference(ref: { id: string }, ctx: SubgraphContext) {
-  assertDirectoryAccess(ctx.principal);
-  return isUuid(ref.id) ? partnerById(ctx).load(ref.id) : null;
+  if (!isUuid(ref.id) || !canReadPartnerEntry(ctx.principal, ref.id)) return null;
+  return partnerById(ctx).load(ref.id);
 }
 
 @Resolver(() => CommunityPartner)
@@ -28,36 +27,31 @@ export class CommunityPartnerResolver {
     return resolvePartnerReference({ id }, ctx);
   }
 
-  @Query(() => [CommunityPartner], { description: 'Partners that serve a need, optionally in a postal code' })
+  @Query(() => [CommunityPartner], {
+    description: 'Partners that can meet a need: filtered by category, language and whether they accept referrals now; nearest service area to postalCode first (distance)',
+  })
   async partners(
     @Ctx() ctx: SubgraphContext,
     @Arg('category', () => SocialNeedCategory, { nullable: true }) category?: SocialNeedCategory,
+    @Arg('postalCode', () => String, { nullable: true, description: 'US ZIP or ZIP+4' }) postalCode?: string,
+    @Arg('language', () => String, { nullable: true, description: 'ISO 639 code the partner must speak, e.g. "es"' }) language?: string,
+    @Arg('acceptingOnly', () => Boolean, { nullable: true, defaultValue: false }) acceptingOnly?: boolean,
   ) {
-    assertDirectoryAccess(ctx.principal);
-    const qb = ctx.db.getRepository(CommunityPartnerRecord).createQueryBuilder('p').orderBy('p.name');
+    assertDirectorySearch(ctx.principal);
+    // The category narrows in SQL (GIN index); ranking and the other filters are the domain's.
+    const qb = ctx.db.getRepository(CommunityPartnerRecord).createQueryBuilder('p');
     if (category) qb.andWhere(':category = ANY(p.categories)', { category });
-    return qb.getMany();
-  }
-}
-
-@Resolver(() => Referral)
-export class ReferralResolver {
-  @FieldResolver(() => Patient)
-  patient(@Root() r: ReferralRecord): Patient {
-    return { id: r.patientId };
+    const candidates = await qb.getMany();
+    return rankPartners(candidates, { category, postalCode, language, acceptingOnly })
+      .map(({ partner, distance }) => Object.assign(partner as CommunityPartnerRecord, { distance }));
   }
 
-  @FieldResolver(() => CommunityPartner)
-  partner(@Root() r: ReferralRecord, @Ctx() ctx: SubgraphContext) {
-    return partnerById(ctx).load(r.partnerId);
-  }
-}
-
-@Resolver(() => Patient)
-export class PatientReferralsResolver {
-  @FieldResolver(() => [Referral], { description: 'Social care referrals for the patient' })
-  referrals(@Root() patient: Patient, @Ctx() ctx: SubgraphContext) {
-    assertClinicalAccess(ctx.principal);
-    return referralsByPatient(ctx).load(patient.id);
+  @Directive(PARTNER)
+  @Query(() => CommunityPartner, { description: "The calling partner's own directory entry (partner staff)" })
+  async myOrganization(@Ctx() ctx: SubgraphContext) {
+    assertPartnerStaff(ctx.principal, 'read their own organization');
+    const own = isUuid(ctx.principal.org) ? await partnerById(ctx).load(ctx.principal.org) : null;
+    if (!own) throw notFound('CommunityPartner', ctx.principal.org);
+    return own;
   }
 }
