@@ -110,6 +110,28 @@ export async function recordEvent(manager: EntityManager, source: string, event:
   return String(rows[0].id);
 }
 
+/**
+ * Appends many events in one statement, in array order (bulk writers such as the
+ * demo seed): one position lock and one INSERT instead of one round trip per event.
+ */
+export async function recordEvents(manager: EntityManager, source: string, events: readonly NewEvent[]): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('recordEvents must run inside the transaction that makes the change');
+  }
+  if (events.length === 0) return;
+  await manager.query('SELECT pg_advisory_xact_lock($1)', [POSITION_LOCK]);
+  const column = <K extends keyof NewEvent>(k: K) => events.map((e) => e[k] ?? null);
+  // ORDER BY ordinality: ids are drawn in array order.
+  await manager.query(
+    `INSERT INTO ${EVENT_SCHEMA}.event_log (type, source, aggregate_type, aggregate_id, patient_id, actor, payload)
+     SELECT e.type, $1, e.aggregate_type, e.aggregate_id, e.patient_id, e.actor, e.payload::jsonb
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+            AS e(type, aggregate_type, aggregate_id, patient_id, actor, payload, n)
+      ORDER BY e.n`,
+    [source, column('type'), column('aggregateType'), column('aggregateId'), column('patientId'), column('actor'), events.map((e) => JSON.stringify(e.payload))],
+  );
+}
+
 interface EventRow {
   id: string; type: string; source: string; aggregate_type: string; aggregate_id: string;
   patient_id: string | null; actor: string | null; occurred_at: Date; payload: Record<string, unknown>;

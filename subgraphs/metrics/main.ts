@@ -2,14 +2,36 @@
 import { CreateEventCursors1732300000001 } from '../../shared/events';
 import { buildFederatedSchema } from '../../shared/federation';
 import type { SubgraphModule } from '../../shared/subgraph';
-import { KpiTargetRecord } from './data/entities';
+import { KpiTargetRecord, SatisfactionSurveyRecord } from './data/entities';
 import { CreateKpiTargets1732300400000 } from './data/migrations/1732300400000-CreateKpiTargets';
+import { CreateOutcomeReadModel1732300400100 } from './data/migrations/1732300400100-CreateOutcomeReadModel';
+import { startReadModelConsumer } from './data/read-model';
 import { KpiTargetResolver } from './schema/kpi-target';
+import { KpiReportResolver, ReferralPerformanceResolver } from './schema/kpis';
+import {
+  CareTeamPerformanceResolver, PartnerReferralPerformanceResolver, PatientUtilizationResolver, SatisfactionSurveyResolver,
+} from './schema/patient-metrics';
+import { CareTeam, CommunityPartner, Patient } from './schema/types';
 
 export const metricsSubgraph: SubgraphModule = {
   name: 'metrics',
   schema: 'metrics',
-  entities: [KpiTargetRecord],
-  migrations: [CreateEventCursors1732300000001, CreateKpiTargets1732300400000],
-  buildSchema: () => buildFederatedSchema({ resolvers: [KpiTargetResolver] }),
+  entities: [KpiTargetRecord, SatisfactionSurveyRecord],
+  migrations: [CreateEventCursors1732300000001, CreateKpiTargets1732300400000, CreateOutcomeReadModel1732300400100],
+  buildSchema: () =>
+    buildFederatedSchema({
+      resolvers: [
+        KpiTargetResolver, KpiReportResolver, ReferralPerformanceResolver, PatientUtilizationResolver, CareTeamPerformanceResolver,
+        PartnerReferralPerformanceResolver, SatisfactionSurveyResolver,
+      ],
+      orphanedTypes: [Patient, CareTeam, CommunityPartner],
+      // Access is checked on the fields this subgraph adds, not on the bare reference.
+      referenceResolvers: {
+        Patient: (ref: { id: string }) => ({ id: ref.id }),
+        CareTeam: (ref: { id: string }) => ({ id: ref.id }),
+        CommunityPartner: (ref: { id: string }) => ({ id: ref.id }),
+      },
+    }),
+  // The read model follows the event log from its stored cursor (metrics.event_cursor).
+  startWorkers: async ({ ds, transport, log }) => [await startReadModelConsumer(ds, transport, log)],
 };

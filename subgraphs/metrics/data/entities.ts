@@ -1,5 +1,5 @@
 /** The metrics subgraph's tables (schema `metrics`). */
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** A program target for one KPI, editable by admins (e.g. 30-day readmissions < 15%). */
 @Entity({ name: 'kpi_target' })
@@ -13,4 +13,18 @@ export class KpiTargetRecord {
   @Column({ type: 'text' }) unit: string;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'updated_by', type: 'text', nullable: true }) updatedBy: string | null;
+}
+
+/** A patient satisfaction survey response: owned by this subgraph, never rebuilt from events. */
+@Entity({ name: 'satisfaction_survey' })
+export class SatisfactionSurveyRecord {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'patient_id', type: 'text' }) patientId: string;
+  /** 1–5; 4 and 5 count as satisfied (top-two-box). */
+  @Column({ type: 'smallint' }) score: number;
+  /** ISO date */
+  @Column({ name: 'responded_on', type: 'date' }) respondedOn: string;
+  @Column({ type: 'text', nullable: true }) comment: string | null;
+  @Column({ name: 'recorded_by', type: 'text' }) recordedBy: string;
+  @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' }) recordedAt: Date;
 }

@@ -20,3 +20,20 @@ export function calendarDaysBetween(from: Date, to: Date): number {
 export function assertValidDate(d: unknown, field: string): asserts d is Date {
   if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw badInput(`${field} is not a valid date`, field);
 }
+
+/** 00:00 UTC on the first day of the month of `d`. */
+export function startOfUtcMonth(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+}
+
+/**
+ * The same instant `months` calendar months later (earlier when negative), by
+ * UTC date; a day past the end of the target month clamps to its last day
+ * (31 March − 1 month = 28/29 February), as calendar "N months ago" does.
+ */
+export function addUtcMonths(d: Date, months: number): Date {
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return new Date(target.getTime() + (d.getTime() - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())));
+}

@@ -1,5 +1,5 @@
 import { HubError } from '../../../shared/errors';
-import { KpiComparator, kpiFigure, mean, monthKey, monthsBetween, satisfaction } from './kpi';
+import { costFigure, KpiComparator, kpiFigure, mean, measureFigure, monthKey, monthsBetween, satisfaction, suppressCells } from './kpi';
 
 const C = KpiComparator;
 
@@ -117,5 +117,42 @@ describe('mean', () => {
   it('averages, null when empty', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
     expect(mean([])).toBeNull();
+  });
+});
+
+describe('measureFigure', () => {
+  it('reports a statistic over a cohort, judged against the target', () => {
+    expect(measureFigure({ value: 9.5, cohort: 12, target: 14, comparator: C.AT_MOST, minimumCohort: 11 })).toMatchObject({
+      numerator: null, denominator: 12, value: 9.5, targetMet: true, suppressed: false,
+    });
+    expect(measureFigure({ value: 15, cohort: 12, target: 14, comparator: C.AT_MOST, minimumCohort: 11 }).targetMet).toBe(false);
+  });
+  it('withholds a small cohort and has no value for an empty one', () => {
+    expect(measureFigure({ value: 3, cohort: 10, target: 14, comparator: C.AT_MOST, minimumCohort: 11 })).toMatchObject({ value: null, denominator: null, suppressed: true });
+    expect(measureFigure({ value: null, cohort: 0, target: 14, comparator: C.AT_MOST, minimumCohort: 11 })).toMatchObject({ value: null, denominator: 0, targetMet: null, suppressed: false });
+  });
+});
+
+describe('costFigure', () => {
+  it('means over patients, withholding small cohorts', () => {
+    expect(costFigure({ patients: 20, totalCost: 5000, minimumCohort: 11 })).toEqual({ patients: 20, totalCost: 5000, meanCost: 250, suppressed: false, suppressionReason: null });
+    expect(costFigure({ patients: 5, totalCost: 5000, minimumCohort: 11 })).toMatchObject({ patients: null, meanCost: null, suppressed: true });
+    expect(costFigure({ patients: 0, totalCost: 0, minimumCohort: 11 }).meanCost).toBeNull();
+  });
+});
+
+describe('suppressCells', () => {
+  it('withholds cells of 1–10 and, when only one is withheld, the next smallest too', () => {
+    expect(suppressCells([{ key: 'LOW', count: 40 }, { key: 'MODERATE', count: 25 }, { key: 'HIGH', count: 3 }], 11)).toEqual([
+      { key: 'LOW', count: 40, suppressed: false },
+      { key: 'MODERATE', count: null, suppressed: true },
+      { key: 'HIGH', count: null, suppressed: true },
+    ]);
+  });
+  it('leaves zero cells and large cells alone', () => {
+    expect(suppressCells([{ key: 'a', count: 0 }, { key: 'b', count: 11 }, { key: 'c', count: 12 }], 11).every((c) => !c.suppressed)).toBe(true);
+  });
+  it('two small cells protect each other', () => {
+    expect(suppressCells([{ key: 'a', count: 2 }, { key: 'b', count: 3 }, { key: 'c', count: 50 }], 11).map((c) => c.count)).toEqual([null, null, 50]);
   });
 });

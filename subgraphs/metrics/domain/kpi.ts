@@ -47,6 +47,24 @@ function compare(value: number, target: number, comparator: KpiComparator): bool
 
 const isCount = (n: number) => Number.isInteger(n) && n >= 0;
 
+/** The small-cell rule every published figure follows: a cohort of 1 to minimumCohort − 1 is withheld. */
+export const isSmallCohort = (size: number, minimumCohort: number) => size > 0 && size < minimumCohort;
+
+const suppressionReason = (minimumCohort: number) => `Suppressed: fewer than ${minimumCohort} cases in the cohort`;
+
+function suppressedFigure(target: number | null, comparator: KpiComparator, minimumCohort: number): KpiFigure {
+  return {
+    numerator: null,
+    denominator: null,
+    value: null,
+    target,
+    comparator,
+    targetMet: null,
+    suppressed: true,
+    suppressionReason: suppressionReason(minimumCohort),
+  };
+}
+
 /**
  * Small-cell suppression: when 0 < denominator < minimumCohort the figure is
  * withheld (numbers and value null, suppressed true) because a small cohort
@@ -72,18 +90,7 @@ export function kpiFigure(input: {
   if (target !== null && !Number.isFinite(target)) throw badInput('The target must be a number', 'target');
   if (!isCount(minimumCohort)) throw badInput('The minimum cohort must be a non-negative integer', 'minimumCohort');
 
-  if (denominator > 0 && denominator < minimumCohort) {
-    return {
-      numerator: null,
-      denominator: null,
-      value: null,
-      target,
-      comparator,
-      targetMet: null,
-      suppressed: true,
-      suppressionReason: `Suppressed: fewer than ${minimumCohort} cases in the cohort`,
-    };
-  }
+  if (isSmallCohort(denominator, minimumCohort)) return suppressedFigure(target, comparator, minimumCohort);
 
   const value = denominator > 0 ? numerator / denominator : null;
   return {
@@ -137,4 +144,84 @@ export function monthsBetween(start: Date, end: Date): string[] {
 export function mean(values: number[]): number | null {
   if (values.length === 0) return null;
   return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+/**
+ * A KPI whose value is a statistic rather than a ratio (the median days to
+ * close a referral): `cohort` cases were measured, reported as the
+ * denominator; there is no numerator. Suppressed under the same small-cell rule.
+ */
+export function measureFigure(input: {
+  value: number | null;
+  cohort: number;
+  target: number | null;
+  comparator: KpiComparator;
+  minimumCohort?: number;
+}): KpiFigure {
+  const { value, cohort, target, comparator } = input;
+  const minimumCohort = input.minimumCohort ?? DEFAULT_MINIMUM_COHORT;
+  if (!isCount(cohort)) throw badInput('The cohort size must be a non-negative integer', 'cohort');
+  if (value !== null && !Number.isFinite(value)) throw badInput('The value must be a number', 'value');
+  if (isSmallCohort(cohort, minimumCohort)) return suppressedFigure(target, comparator, minimumCohort);
+  const known = cohort > 0 ? value : null;
+  return {
+    numerator: null,
+    denominator: cohort,
+    value: known,
+    target,
+    comparator,
+    targetMet: known === null || target === null ? null : compare(known, target, comparator),
+    suppressed: false,
+    suppressionReason: null,
+  };
+}
+
+export interface CostFigure {
+  patients: number | null;
+  totalCost: number | null;
+  meanCost: number | null;
+  suppressed: boolean;
+  suppressionReason: string | null;
+}
+
+/** Mean claims cost per patient of a cohort (patients without claims count as 0), small cohorts withheld. */
+export function costFigure(input: { patients: number; totalCost: number; minimumCohort?: number }): CostFigure {
+  const minimumCohort = input.minimumCohort ?? DEFAULT_MINIMUM_COHORT;
+  if (!isCount(input.patients)) throw badInput('The patient count must be a non-negative integer', 'patients');
+  if (!Number.isFinite(input.totalCost) || input.totalCost < 0) throw badInput('The total cost must be a non-negative number', 'totalCost');
+  if (isSmallCohort(input.patients, minimumCohort)) {
+    return { patients: null, totalCost: null, meanCost: null, suppressed: true, suppressionReason: suppressionReason(minimumCohort) };
+  }
+  return {
+    patients: input.patients,
+    totalCost: input.totalCost,
+    meanCost: input.patients > 0 ? input.totalCost / input.patients : null,
+    suppressed: false,
+    suppressionReason: null,
+  };
+}
+
+export interface Cell<K> {
+  key: K;
+  count: number | null;
+  suppressed: boolean;
+}
+
+/**
+ * Small-cell suppression of a distribution (counts that add up to a published
+ * total): cells of 1 to minimumCohort − 1 are withheld, and when exactly one
+ * cell is withheld the next smallest non-zero cell is withheld too
+ * (complementary suppression), or the total minus the others would reveal it.
+ */
+export function suppressCells<K>(cells: { key: K; count: number }[], minimumCohort = DEFAULT_MINIMUM_COHORT): Cell<K>[] {
+  for (const c of cells) if (!isCount(c.count)) throw badInput('A cell count must be a non-negative integer', 'count');
+  const out: Cell<K>[] = cells.map((c) => ({ key: c.key, count: c.count, suppressed: isSmallCohort(c.count, minimumCohort) }));
+  if (out.filter((c) => c.suppressed).length === 1) {
+    const next = out
+      .filter((c) => !c.suppressed && (c.count ?? 0) > 0)
+      .sort((a, b) => (a.count ?? 0) - (b.count ?? 0))[0];
+    if (next) next.suppressed = true;
+  }
+  for (const c of out) if (c.suppressed) c.count = null;
+  return out;
 }

@@ -1,5 +1,5 @@
 import { HubError } from '../../../shared/errors';
-import { evaluateReadmissions, isPregnancyOrPerinatal, PcrExclusion, Stay } from './readmissions';
+import { allStayOutcomes, evaluateReadmissions, isPregnancyOrPerinatal, PcrExclusion, Stay } from './readmissions';
 
 const at = (iso: string) => new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
 
@@ -252,5 +252,40 @@ describe('evaluateReadmissions — numerator', () => {
     const r = evaluateReadmissions([stay('i', 'p1', '2026-01-02', '2026-01-05'), stay('x', 'p2', '2026-01-10', '2026-01-12')], JANUARY);
     expect(r.numerator).toBe(0);
     expect(r.denominator).toBe(2);
+  });
+});
+
+describe('allStayOutcomes — the read model view of one patient', () => {
+  const open = (encounterId: string, admitted: string, over: Partial<Stay> = {}) => ({ ...stay(encounterId, 'p', admitted, admitted, over), dischargedAt: null });
+
+  it('reports every merged stay once, with its outcome and final disposition', () => {
+    const r = allStayOutcomes([
+      stay('a', 'p', '2026-01-02', '2026-01-05', { disposition: 'TRANSFERRED' }),
+      stay('b', 'p', '2026-01-05T18:00:00Z', '2026-01-09', { disposition: 'HOME_HEALTH' }),
+      stay('c', 'p', '2026-01-20', '2026-01-22'),
+      stay('d', 'p', '2026-03-01', '2026-03-03', { disposition: 'EXPIRED' }),
+    ]);
+    expect(r.map((s) => [s.encounterIds, s.readmitted, s.excludedReason, s.finalDisposition, s.inProgress])).toEqual([
+      [['a', 'b'], true, null, 'HOME_HEALTH', false],
+      [['c'], false, null, 'HOME', false],
+      [['d'], false, PcrExclusion.DIED, 'EXPIRED', false],
+    ]);
+  });
+
+  it('an admission in progress is already a readmission, and not yet an index stay', () => {
+    const r = allStayOutcomes([stay('a', 'p', '2026-01-02', '2026-01-05'), open('b', '2026-01-20')]);
+    expect(r[0]).toMatchObject({ encounterIds: ['a'], readmitted: true, readmissionEncounterId: 'b' });
+    expect(r[1]).toMatchObject({ encounterIds: ['b'], inProgress: true, dischargedAt: null, readmitted: false, excludedReason: null });
+  });
+
+  it('a planned admission in progress is not a readmission', () => {
+    const r = allStayOutcomes([stay('a', 'p', '2026-01-02', '2026-01-05'), open('b', '2026-01-20', { planned: true })]);
+    expect(r[0].readmitted).toBe(false);
+  });
+
+  it('a transfer still in progress holds back the stay it continues', () => {
+    const r = allStayOutcomes([stay('a', 'p', '2026-01-02', '2026-01-05', { disposition: 'TRANSFERRED' }), open('b', '2026-01-05T20:00:00Z')]);
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ encounterIds: ['a', 'b'], inProgress: true, dischargedAt: null });
   });
 });

@@ -213,3 +213,43 @@ export function evaluateReadmissions(stays: Stay[], period: { start: Date; end: 
     excluded,
   };
 }
+
+/** A stay as recorded so far: an admission still in progress has no discharge yet. */
+export interface RecordedStay extends Omit<Stay, 'dischargedAt'> {
+  dischargedAt: Date | null;
+}
+
+/** One merged hospital stay of a patient, as the read model keeps it. */
+export interface StayOutcome extends Omit<IndexStayResult, 'dischargedAt'> {
+  /** null while any merged piece is still in progress. */
+  dischargedAt: Date | null;
+  inProgress: boolean;
+  /** Disposition of the piece discharged last (where the patient went after the whole stay). */
+  finalDisposition: string | null;
+}
+
+const ALL_TIME = { start: new Date(0), end: new Date(8.64e15) };
+
+/**
+ * Every merged stay of one patient's history, each with its HEDIS PCR outcome,
+ * so figures for any period are a count over these rows. An admission still in
+ * progress already counts as a readmission of an earlier index stay (HEDIS dates
+ * a readmission by its admission); it stands in as a zero-length stay, and the
+ * merged stay it belongs to is reported in progress, not as an index stay, until
+ * its discharge is known.
+ */
+export function allStayOutcomes(stays: RecordedStay[]): StayOutcome[] {
+  const open = new Set(stays.filter((s) => s.dischargedAt === null).map((s) => s.encounterId));
+  const byId = new Map(stays.map((s) => [s.encounterId, s]));
+  const r = evaluateReadmissions(stays.map((s) => ({ ...s, dischargedAt: s.dischargedAt ?? s.admittedAt })), ALL_TIME);
+  return [...r.indexStays, ...r.excluded]
+    .map((s): StayOutcome => {
+      const pieces = s.encounterIds.map((id) => byId.get(id)!);
+      if (pieces.some((p) => open.has(p.encounterId))) {
+        return { ...s, dischargedAt: null, inProgress: true, readmitted: false, readmissionEncounterId: null, excludedReason: null, finalDisposition: null };
+      }
+      const last = pieces.reduce((a, b) => (b.dischargedAt! >= a.dischargedAt! ? b : a));
+      return { ...s, inProgress: false, finalDisposition: last.disposition };
+    })
+    .sort((a, b) => a.admittedAt.getTime() - b.admittedAt.getTime());
+}

@@ -65,18 +65,21 @@ describe('referralOutcomes', () => {
   it('acceptance rate = accepted / (accepted + rejected) responses; unanswered referrals left out', () => {
     // accepted: done-2d, done-6d, done-no-accept-ts (completed implies accepted), failed, working; rejected: 1
     expect(referralOutcomes(referrals).acceptanceRate).toBeCloseTo(5 / 6, 12);
+    expect(referralOutcomes(referrals)).toMatchObject({ accepted: 5, responded: 6 });
     expect(referralOutcomes([ref('a', { acceptedAt: day(1), status: 'accepted' }), ref('r', { status: 'rejected' })]).acceptanceRate).toBe(0.5);
     expect(referralOutcomes([ref('cancelled-after-accept', { acceptedAt: day(1), status: 'cancelled' })]).acceptanceRate).toBe(1);
   });
 
   it('returns nulls rather than dividing by zero', () => {
-    expect(referralOutcomes([])).toEqual({ sent: 0, closed: 0, closedLoopRate: null, medianDaysToClose: null, acceptanceRate: null });
+    expect(referralOutcomes([])).toEqual({ sent: 0, closed: 0, closedLoopRate: null, medianDaysToClose: null, acceptanceRate: null, accepted: 0, responded: 0 });
     expect(referralOutcomes([ref('waiting')])).toEqual({
       sent: 1,
       closed: 0,
       closedLoopRate: 0,
       medianDaysToClose: null,
       acceptanceRate: null,
+      accepted: 0,
+      responded: 0,
     });
   });
 
@@ -94,6 +97,8 @@ describe('referralOutcomes', () => {
       closedLoopRate: 0.5,
       medianDaysToClose: 10,
       acceptanceRate: 0.5,
+      accepted: 1,
+      responded: 2,
     });
   });
 });

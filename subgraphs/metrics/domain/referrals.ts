@@ -26,6 +26,9 @@ export interface ReferralOutcomes {
   medianDaysToClose: number | null;
   /** accepted / (accepted + rejected responses); null when the partner has not responded to any. */
   acceptanceRate: number | null;
+  /** The acceptance rate's numerator and denominator (accepted + rejected). */
+  accepted: number;
+  responded: number;
 }
 
 /**
@@ -80,6 +83,8 @@ export function referralOutcomes(referrals: ReferralRecord[]): ReferralOutcomes 
     closedLoopRate: sent > 0 ? closed / sent : null,
     medianDaysToClose: median(daysToClose),
     acceptanceRate: accepted + rejected > 0 ? accepted / (accepted + rejected) : null,
+    accepted,
+    responded: accepted + rejected,
   };
 }
 

@@ -1,4 +1,4 @@
-import { followUpWithin7Days, tcmTimeliness } from './timeliness';
+import { firstFollowUpVisit, followUpWithin7Days, needsFollowUp, tcmTimeliness } from './timeliness';
 
 const d = (iso: string) => new Date(iso);
 
@@ -101,5 +101,25 @@ describe('followUpWithin7Days', () => {
       later,
     );
     expect(r).toEqual({ numerator: 1, denominator: 2 });
+  });
+});
+
+describe('firstFollowUpVisit / needsFollowUp', () => {
+  const discharged = d('2026-03-02T15:00:00Z');
+  it('finds the earliest follow-up kind visit on days 1–7, ignoring ED visits and the discharge day', () => {
+    const visits = [
+      { at: d('2026-03-02T18:00:00Z'), kind: 'OUTPATIENT', id: 'same-day' },
+      { at: d('2026-03-04T09:00:00Z'), kind: 'EMERGENCY', id: 'ed' },
+      { at: d('2026-03-09T23:00:00Z'), kind: 'HOME_VISIT', id: 'day-7' },
+      { at: d('2026-03-05T10:00:00Z'), kind: 'telehealth', id: 'day-3' },
+      { at: d('2026-03-10T08:00:00Z'), kind: 'OUTPATIENT', id: 'day-8' },
+    ];
+    expect(firstFollowUpVisit(discharged, visits)?.id).toBe('day-3');
+    expect(firstFollowUpVisit(discharged, visits.filter((v) => v.id !== 'day-3'))?.id).toBe('day-7');
+    expect(firstFollowUpVisit(discharged, visits.filter((v) => !['day-3', 'day-7'].includes(v.id)))).toBeNull();
+  });
+  it('expects a follow-up only after a discharge to the community', () => {
+    expect(['HOME', 'home_health', 'LEFT_AMA'].map(needsFollowUp)).toEqual([true, true, true]);
+    expect(['SKILLED_NURSING', 'REHAB', 'HOSPICE', 'TRANSFERRED', 'EXPIRED', null].map(needsFollowUp)).toEqual([false, false, false, false, false, false]);
   });
 });

@@ -48,6 +48,38 @@ export function tcmTimeliness(episodes: TcmEpisodeTimes[], now: Date): { contact
 export const FOLLOW_UP_VISIT_KINDS: readonly string[] = ['OUTPATIENT', 'TELEHEALTH', 'HOME_VISIT'];
 export const FOLLOW_UP_WINDOW_DAYS = 7;
 
+/** Days 1–7 after the discharge date (UTC calendar days); the discharge date itself is day 0. */
+function inFollowUpWindow(dischargedAt: Date, at: Date): boolean {
+  const day = calendarDaysBetween(dischargedAt, at);
+  return day >= 1 && day <= FOLLOW_UP_WINDOW_DAYS;
+}
+
+/**
+ * Discharges that call for a follow-up visit: back to a community setting, the
+ * same destinations that start CMS TCM. Deaths, transfers and discharges to a
+ * facility (skilled nursing, rehabilitation, hospice) are cared for there, so
+ * an outpatient visit within 7 days is not expected of them.
+ */
+export const FOLLOW_UP_DISPOSITIONS: readonly string[] = ['HOME', 'HOME_HEALTH', 'LEFT_AMA'];
+
+export const needsFollowUp = (disposition: string | null) =>
+  disposition !== null && FOLLOW_UP_DISPOSITIONS.includes(disposition.toUpperCase());
+
+/**
+ * The first visit that would count as the discharge's follow-up (whenever it
+ * happens, even in the future); followUpWithin7Days decides whether it counts yet.
+ * The read model keeps it per discharge so a figure never rescans all visits.
+ */
+export function firstFollowUpVisit<V extends { at: Date; kind: string }>(dischargedAt: Date, visits: V[]): V | null {
+  const kinds = new Set(FOLLOW_UP_VISIT_KINDS);
+  let first: V | null = null;
+  for (const v of visits) {
+    if (!kinds.has(v.kind.toUpperCase()) || !inFollowUpWindow(dischargedAt, v.at)) continue;
+    if (first === null || v.at < first.at) first = v;
+  }
+  return first;
+}
+
 /**
  * 7-day follow-up after discharge. Days are UTC calendar days after the
  * discharge date: a visit on days 1–7 counts, day 8 does not. As in the HEDIS
@@ -75,10 +107,7 @@ export function followUpWithin7Days(
   const rate: Rate = { numerator: 0, denominator: 0 };
   for (const d of discharges) {
     assertValidDate(d.dischargedAt, 'dischargedAt');
-    const met = (visitsByPatient.get(d.patientId) ?? []).some((at) => {
-      const day = calendarDaysBetween(d.dischargedAt, at);
-      return day >= 1 && day <= FOLLOW_UP_WINDOW_DAYS;
-    });
+    const met = (visitsByPatient.get(d.patientId) ?? []).some((at) => inFollowUpWindow(d.dischargedAt, at));
     const windowOver = calendarDaysBetween(d.dischargedAt, now) > FOLLOW_UP_WINDOW_DAYS;
     if (met || windowOver) rate.denominator++;
     if (met) rate.numerator++;

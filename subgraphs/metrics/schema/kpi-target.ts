@@ -2,6 +2,7 @@
 import { Arg, Ctx, Field, Float, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
 import { CLINICAL_ROLES, Role, requireRole } from '../../../shared/auth';
 import { badInput, notFound } from '../../../shared/errors';
+import { recordEvent } from '../../../shared/events';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { KpiTargetRecord } from '../data/entities';
 
@@ -28,14 +29,22 @@ export class KpiTargetResolver {
   @Mutation(() => KpiTarget, { description: 'Changes a KPI target (admins)' })
   async updateKpiTarget(@Arg('key') key: string, @Arg('target', () => Float) target: number, @Ctx() ctx: SubgraphContext) {
     requireRole(ctx.principal, [Role.ADMIN], 'change KPI targets');
-    const repo = ctx.db.getRepository(KpiTargetRecord);
-    const row = await repo.findOneBy({ key });
-    if (!row) throw notFound('KPI target', key);
-    if (!Number.isFinite(target) || target < 0 || (row.unit === 'RATIO' && target > 1)) {
-      throw badInput(row.unit === 'RATIO' ? 'A ratio target must be between 0 and 1' : 'The target must be a non-negative number', 'target');
-    }
-    row.target = target;
-    row.updatedBy = ctx.principal.sub;
-    return repo.save(row);
+    return ctx.db.transaction(async (m) => {
+      const row = await m.findOne(KpiTargetRecord, { where: { key }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw notFound('KPI target', key);
+      if (!Number.isFinite(target) || target < 0 || (row.unit === 'RATIO' && target > 1)) {
+        throw badInput(row.unit === 'RATIO' ? 'A ratio target must be between 0 and 1' : 'The target must be a non-negative number', 'target');
+      }
+      const previousTarget = row.target;
+      row.target = target;
+      row.updatedBy = ctx.principal.sub;
+      const saved = await m.save(row);
+      // Payers audit target changes: the log keeps who moved which target from what to what.
+      await recordEvent(m, ctx.source, {
+        type: 'KpiTargetChanged', aggregateType: 'KpiTarget', aggregateId: key, actor: ctx.principal.sub,
+        payload: { key, target, previousTarget, comparator: row.comparator },
+      });
+      return saved;
+    });
   }
 }

@@ -1,67 +1,112 @@
 /** `Patient`: the population registry, owned here and extended by the other subgraphs. */
-import { Arg, Ctx, Directive, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import { In } from 'typeorm';
+import {
+  Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, UseMiddleware,
+} from 'type-graphql';
+import type { EntityManager } from 'typeorm';
+import { conflict } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
-import { badInput, conflict, notFound } from '../../../shared/errors';
-import { alignByKey, isUuid } from '../../../shared/federation';
+import { isUuid } from '../../../shared/federation';
 import { Connection, decodeCursor, pageSize, toPage } from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
-import { AdministrativeSex, PatientRecord } from '../data/entities';
-import { assertClinicalAccess } from './access';
-
-registerEnumType(AdministrativeSex, { name: 'AdministrativeSex', description: 'FHIR administrative gender' });
-
-@ObjectType({ description: 'A person in the care program (FHIR Patient)' })
-@Directive('@key(fields: "id")')
-export class Patient {
-  @Field(() => ID) id: string;
-  @Field({ description: 'Medical record number, unique in the program' }) mrn: string;
-  @Field() givenName: string;
-  @Field() familyName: string;
-  @Field({ description: 'ISO date' }) birthDate: string;
-  @Field(() => AdministrativeSex) administrativeSex: AdministrativeSex;
-  @Field(() => String, { nullable: true }) phone: string | null;
-  @Field(() => String, { nullable: true }) email: string | null;
-  @Field(() => String, { nullable: true }) addressLine: string | null;
-  @Field(() => String, { nullable: true }) city: string | null;
-  @Field(() => String, { nullable: true }) state: string | null;
-  @Field(() => String, { nullable: true }) postalCode: string | null;
-  @Field({ description: 'BCP-47 language code, e.g. "es"' }) preferredLanguage: string;
-  @Field() interpreterNeeded: boolean;
-  @Field(() => String, { nullable: true }) primaryCarePractitionerId: string | null;
-  @Field() deceased: boolean;
-  @Field(() => Date, { nullable: true }) deceasedAt: Date | null;
-}
+import { SocialNeedCategory } from '../../../shared/vocabulary';
+import { ConditionRecord, ConsentRecord, EncounterRecord, PatientRecord, SocialNeedRecord } from '../data/entities';
+import { changePatient, publishSummaryIfChanged } from '../data/patient-change';
+import { searchPatients } from '../data/patient-search';
+import { CCM_MIN_CHRONIC_CONDITIONS, ccmEligibility } from '../domain/ccm-eligibility';
+import { ccmConsentActive, consentInForce } from '../domain/consent';
+import { utcDay } from '../domain/dates';
+import { normalizeIcd10Code } from '../domain/icd10';
+import { birthDateOf, deathOf, emailOf, languageOf, optionalText, requiredText } from '../domain/patient-rules';
+import { EMPTY_SUMMARY } from '../domain/risk-assessment';
+import { isPresentStatus } from '../domain/vocabulary';
+import { ClinicalOnly, assertClinicalAccess, isPartnerOnly, partnerMaySee } from './access';
+import { AdministrativeSex, CharlsonCategory, ConsentKind, PatientOrder, RiskTier } from './enums';
+import { consentsOf, conditionsOf, encountersOf, loadPatient, patientById, socialNeedsOf } from './loaders';
+import { CcmEligibility, Condition, Consent, Encounter, Patient, PatientRisk, SocialNeed } from './types';
 
 const PatientConnection = Connection(Patient, 'Patient');
 
+/** Contact and care details: optional at registration, changeable later (null clears). */
+/** Inherited by both inputs; no field returns or takes it, so the schema does not list it. */
 @InputType()
-export class RegisterPatientInput {
-  @Field() mrn: string;
-  @Field() givenName: string;
-  @Field() familyName: string;
-  @Field() birthDate: string;
-  @Field(() => AdministrativeSex) administrativeSex: AdministrativeSex;
+class PatientDetailsInput {
   @Field(() => String, { nullable: true }) phone?: string | null;
   @Field(() => String, { nullable: true }) email?: string | null;
   @Field(() => String, { nullable: true }) addressLine?: string | null;
   @Field(() => String, { nullable: true }) city?: string | null;
   @Field(() => String, { nullable: true }) state?: string | null;
   @Field(() => String, { nullable: true }) postalCode?: string | null;
-  @Field(() => String, { nullable: true }) preferredLanguage?: string | null;
+  @Field(() => String, { nullable: true, description: 'BCP-47, default "en"' }) preferredLanguage?: string | null;
   @Field(() => Boolean, { nullable: true }) interpreterNeeded?: boolean | null;
   @Field(() => String, { nullable: true }) primaryCarePractitionerId?: string | null;
 }
 
-/** Batched lookup used by `__resolveReference` and by `patient(id)`. */
-export function patientLoader(ctx: SubgraphContext) {
-  return ctx.loaders.get<string, PatientRecord | null>('patient', async (ids) =>
-    alignByKey(ids, await ctx.db.getRepository(PatientRecord).findBy({ id: In([...ids]) }), (p) => p.id));
+@InputType()
+export class RegisterPatientInput extends PatientDetailsInput {
+  @Field() mrn: string;
+  @Field() givenName: string;
+  @Field() familyName: string;
+  @Field({ description: 'ISO date, not in the future' }) birthDate: string;
+  @Field(() => AdministrativeSex) administrativeSex: AdministrativeSex;
+}
+
+@InputType({ description: 'Only the fields given change; null clears an optional field' })
+export class UpdatePatientInput extends PatientDetailsInput {
+  @Field(() => String, { nullable: true }) mrn?: string | null;
+  @Field(() => String, { nullable: true }) givenName?: string | null;
+  @Field(() => String, { nullable: true }) familyName?: string | null;
+  @Field(() => String, { nullable: true }) birthDate?: string | null;
+  @Field(() => AdministrativeSex, { nullable: true }) administrativeSex?: AdministrativeSex | null;
+  @Field(() => Boolean, { nullable: true }) deceased?: boolean | null;
+  @Field(() => Date, { nullable: true, description: 'Setting it marks the patient deceased' }) deceasedAt?: Date | null;
+}
+
+@InputType({ description: 'All filters combine (AND)' })
+export class PatientFilter {
+  @Field(() => RiskTier, { nullable: true, description: 'Tier of the current risk (patients without a discharge have none)' }) riskTier?: RiskTier | null;
+  @Field(() => Int, { nullable: true, description: 'Current LACE score at least this' }) minLaceScore?: number | null;
+  @Field(() => String, { nullable: true, description: 'A present condition whose ICD-10-CM code starts with this ("E11", "I50.9")' }) conditionCode?: string | null;
+  @Field(() => CharlsonCategory, { nullable: true, description: 'A present condition in this Charlson category' }) charlsonCategory?: CharlsonCategory | null;
+  @Field(() => SocialNeedCategory, { nullable: true, description: 'An open (identified or addressed) social need of this category' }) socialNeedCategory?: SocialNeedCategory | null;
+  @Field(() => String, { nullable: true }) postalCode?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Two or more chronic conditions (CMS CCM)' }) ccmEligible?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Name search: every word starts the given or family name; or an exact MRN' }) search?: string | null;
+  @Field(() => Boolean, { nullable: true }) deceased?: boolean | null;
+}
+
+/** The fields of the registry entry itself (what registerPatient and updatePatient write). */
+const DEMOGRAPHICS = [
+  'mrn', 'givenName', 'familyName', 'birthDate', 'administrativeSex', 'phone', 'email', 'addressLine', 'city', 'state', 'postalCode',
+  'preferredLanguage', 'interpreterNeeded', 'primaryCarePractitionerId', 'deceased', 'deceasedAt',
+] as const;
+type Demographics = Pick<PatientRecord, (typeof DEMOGRAPHICS)[number]>;
+
+const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+
+async function assertMrnFree(m: EntityManager, mrn: string, exceptId?: string): Promise<void> {
+  const holder = await m.findOne(PatientRecord, { where: { mrn }, select: { id: true } });
+  if (holder && holder.id !== exceptId) throw conflict(`A patient with MRN ${mrn} is already registered`, { field: 'mrn' });
+}
+
+/** A unique violation on the MRN (two registrations racing) is the same CONFLICT as the check above. */
+async function mrnUnique<T>(mrn: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    const err = e as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+    const code = err.driverError?.code ?? err.code;
+    if (code === '23505' && /mrn/.test(err.driverError?.constraint ?? err.constraint ?? '')) {
+      throw conflict(`A patient with MRN ${mrn} is already registered`, { field: 'mrn' });
+    }
+    throw e;
+  }
 }
 
 export async function resolvePatientReference(ref: { id: string }, ctx: SubgraphContext): Promise<PatientRecord | null> {
+  // Partners resolve a patient only through a reference (Referral.patient), with an active sharing consent; otherwise null, so existence is not leaked.
+  if (isPartnerOnly(ctx.principal)) return isUuid(ref.id) && (await partnerMaySee(ctx, ref.id)) ? loadPatient(ctx, ref.id) : null;
   assertClinicalAccess(ctx.principal);
-  return isUuid(ref.id) ? patientLoader(ctx).load(ref.id) : null;
+  return loadPatient(ctx, ref.id);
 }
 
 @Resolver(() => Patient)
@@ -69,45 +114,167 @@ export class PatientResolver {
   @Query(() => Patient, { nullable: true, description: 'One patient by id' })
   async patient(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
     assertClinicalAccess(ctx.principal);
-    return isUuid(id) ? patientLoader(ctx).load(id) : null;
+    return loadPatient(ctx, id);
   }
 
-  @Query(() => PatientConnection, { description: 'The population registry, paged' })
+  @Query(() => Patient, { nullable: true, description: 'One patient by medical record number' })
+  async patientByMrn(@Arg('mrn') mrn: string, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
+    assertClinicalAccess(ctx.principal);
+    const patient = await ctx.db.getRepository(PatientRecord).findOneBy({ mrn: mrn.trim() });
+    if (patient) patientById(ctx).prime(patient.id, patient);
+    return patient;
+  }
+
+  @Query(() => PatientConnection, { description: 'The population registry, paged; by default a worklist, highest risk first' })
   async patients(
     @Ctx() ctx: SubgraphContext,
+    @Arg('filter', () => PatientFilter, { nullable: true }) filter?: PatientFilter | null,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('orderBy', () => PatientOrder, { nullable: true, defaultValue: PatientOrder.RISK_DESC }) orderBy: PatientOrder = PatientOrder.RISK_DESC,
   ) {
     assertClinicalAccess(ctx.principal);
     const take = pageSize(first);
     const skip = decodeCursor(after);
-    const [rows, total] = await ctx.db.getRepository(PatientRecord).findAndCount({ order: { familyName: 'ASC', givenName: 'ASC', id: 'ASC' }, take, skip });
+    const f = filter ?? {};
+    const text = f.search?.trim() ?? '';
+    const { rows, total } = await searchPatients(ctx.db, {
+      ...f,
+      conditionCode: f.conditionCode?.trim() ? normalizeIcd10Code(f.conditionCode) : null,
+      nameWords: text ? text.toLowerCase().split(/\s+/) : [],
+      mrn: text || null,
+    }, orderBy, skip, take);
     return toPage(rows, skip, total);
   }
 
   @Mutation(() => Patient, { description: 'Adds a patient to the registry' })
   async registerPatient(@Arg('input') input: RegisterPatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
     assertClinicalAccess(ctx.principal, 'register patients');
-    const mrn = input.mrn.trim();
-    if (!mrn) throw badInput('mrn must not be empty', 'mrn');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.birthDate) || Number.isNaN(Date.parse(input.birthDate))) throw badInput('birthDate must be an ISO date (YYYY-MM-DD)', 'birthDate');
-    if (new Date(input.birthDate) > new Date()) throw badInput('birthDate cannot be in the future', 'birthDate');
-    return ctx.db.transaction(async (m) => {
-      if (await m.exists(PatientRecord, { where: { mrn } })) throw conflict(`A patient with MRN ${mrn} is already registered`, { field: 'mrn' });
-      const saved = await m.save(m.create(PatientRecord, {
-        ...input, mrn, preferredLanguage: input.preferredLanguage ?? 'en', interpreterNeeded: input.interpreterNeeded ?? false,
-      }));
-      await recordEvent(m, ctx.source, {
-        type: 'PatientRegistered', aggregateType: 'Patient', aggregateId: saved.id, patientId: saved.id, actor: ctx.principal.sub,
-        payload: { mrn: saved.mrn, birthDate: saved.birthDate, postalCode: saved.postalCode },
+    const mrn = requiredText(input.mrn, 'mrn');
+    const values: Partial<Demographics> = {
+      mrn,
+      givenName: requiredText(input.givenName, 'givenName'),
+      familyName: requiredText(input.familyName, 'familyName'),
+      birthDate: birthDateOf(input.birthDate, utcDay(new Date())),
+      administrativeSex: input.administrativeSex,
+      phone: optionalText(input.phone), email: emailOf(input.email), addressLine: optionalText(input.addressLine),
+      city: optionalText(input.city), state: optionalText(input.state), postalCode: optionalText(input.postalCode),
+      preferredLanguage: languageOf(input.preferredLanguage), interpreterNeeded: input.interpreterNeeded ?? false,
+      primaryCarePractitionerId: optionalText(input.primaryCarePractitionerId),
+    };
+    return mrnUnique(mrn, () => ctx.db.transaction(async (m) => {
+      await assertMrnFree(m, mrn);
+      const saved = await m.save(m.create(PatientRecord, values));
+      const append = (e: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }) =>
+        recordEvent(m, ctx.source, { ...e, patientId: saved.id, actor: ctx.principal.sub });
+      await append({ type: 'PatientRegistered', aggregateType: 'Patient', aggregateId: saved.id, payload: { mrn: saved.mrn, birthDate: saved.birthDate, postalCode: saved.postalCode } });
+      // Other subgraphs start their copy of the summary from registration.
+      await publishSummaryIfChanged(m, { id: saved.id, summary: null }, EMPTY_SUMMARY, append);
+      saved.summary = EMPTY_SUMMARY;
+      return saved;
+    }));
+  }
+
+  @Mutation(() => Patient, { description: 'Changes registry details; emits PatientUpdated with the fields that changed' })
+  async updatePatient(@Arg('id', () => ID) id: string, @Arg('input') input: UpdatePatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
+    assertClinicalAccess(ctx.principal, 'update patients');
+    const given = (k: keyof UpdatePatientInput) => input[k] !== undefined;
+    return mrnUnique(input.mrn ?? '', () => changePatient(ctx, id, { affectsSummary: false }, async ({ m, patient, now, today, emit }) => {
+      const next: Partial<Demographics> = {};
+      if (given('mrn')) next.mrn = requiredText(input.mrn, 'mrn');
+      if (given('givenName')) next.givenName = requiredText(input.givenName, 'givenName');
+      if (given('familyName')) next.familyName = requiredText(input.familyName, 'familyName');
+      if (given('birthDate')) next.birthDate = birthDateOf(requiredText(input.birthDate, 'birthDate'), today);
+      if (given('administrativeSex')) next.administrativeSex = input.administrativeSex ?? AdministrativeSex.UNKNOWN;
+      for (const k of ['phone', 'addressLine', 'city', 'state', 'postalCode', 'primaryCarePractitionerId'] as const) {
+        if (given(k)) next[k] = optionalText(input[k]);
+      }
+      if (given('email')) next.email = emailOf(input.email);
+      if (given('preferredLanguage')) next.preferredLanguage = languageOf(input.preferredLanguage);
+      if (given('interpreterNeeded')) next.interpreterNeeded = input.interpreterNeeded ?? false;
+      if (given('deceased') || given('deceasedAt') || next.birthDate) {
+        Object.assign(next, deathOf(input, { ...patient, birthDate: next.birthDate ?? patient.birthDate }, now));
+      }
+      const changedFields = DEMOGRAPHICS.filter((k) => k in next && !sameValue(next[k], patient[k]));
+      if (changedFields.length === 0) return patient;
+      if (changedFields.includes('mrn')) await assertMrnFree(m, next.mrn as string, patient.id);
+      Object.assign(patient, next);
+      const saved = await m.save(patient);
+      emit({
+        type: 'PatientUpdated', aggregateType: 'Patient', aggregateId: patient.id,
+        payload: { changedFields, postalCode: saved.postalCode, deceased: saved.deceased, deceasedAt: saved.deceasedAt?.toISOString() ?? null },
       });
       return saved;
-    });
+    }));
   }
-}
 
-export async function requirePatient(ctx: SubgraphContext, id: string): Promise<PatientRecord> {
-  const p = isUuid(id) ? await patientLoader(ctx).load(id) : null;
-  if (!p) throw notFound('Patient', id);
-  return p;
+  @FieldResolver(() => Boolean, { description: 'Two or more chronic conditions (CMS CCM); consent is reported by ccmEligibility' })
+  @UseMiddleware(ClinicalOnly)
+  ccmEligible(@Root() p: PatientRecord): boolean {
+    return p.chronicConditionCount >= CCM_MIN_CHRONIC_CONDITIONS;
+  }
+
+  @FieldResolver(() => CcmEligibility)
+  @UseMiddleware(ClinicalOnly)
+  async ccmEligibility(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<CcmEligibility> {
+    const consents = await consentsOf(ctx).load(p.id);
+    return ccmEligibility({ chronicConditionCount: p.chronicConditionCount, ccmConsentActive: ccmConsentActive(consents, utcDay(new Date())) });
+  }
+
+  @FieldResolver(() => PatientRisk, { nullable: true, description: 'LACE of the latest inpatient or observation discharge; null before the first' })
+  @UseMiddleware(ClinicalOnly)
+  risk(@Root() p: PatientRecord): PatientRisk | null {
+    if (!p.riskEncounterId || p.laceScore === null || !p.riskTier) return null;
+    return {
+      encounterId: p.riskEncounterId, score: p.laceScore, tier: p.riskTier,
+      l: p.laceL ?? 0, a: p.laceA ?? 0, c: p.laceC ?? 0, e: p.laceE ?? 0, lengthOfStayDays: p.lengthOfStayDays ?? 0,
+      drivers: p.riskDrivers, calculatedAt: p.riskCalculatedAt as Date, dischargedAt: p.riskDischargedAt as Date,
+    };
+  }
+
+  @FieldResolver(() => [Condition], { description: 'The problem list, oldest record first' })
+  @UseMiddleware(ClinicalOnly)
+  async conditions(
+    @Root() p: PatientRecord, @Ctx() ctx: SubgraphContext,
+    @Arg('presentOnly', { defaultValue: false, description: 'Only active, recurrence or relapse' }) presentOnly: boolean,
+  ): Promise<ConditionRecord[]> {
+    const all = await conditionsOf(ctx).load(p.id);
+    return presentOnly ? all.filter((c) => isPresentStatus(c.clinicalStatus)) : all;
+  }
+
+  @FieldResolver(() => [Encounter], { description: 'Stays and visits, latest first' })
+  @UseMiddleware(ClinicalOnly)
+  encounters(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord[]> {
+    return encountersOf(ctx).load(p.id);
+  }
+
+  @FieldResolver(() => [SocialNeed], { description: 'Screened social needs, latest screening first' })
+  @UseMiddleware(ClinicalOnly)
+  socialNeeds(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<SocialNeedRecord[]> {
+    return socialNeedsOf(ctx).load(p.id);
+  }
+
+  @FieldResolver(() => [Consent], { description: 'Every consent on record, latest first' })
+  @UseMiddleware(ClinicalOnly)
+  consents(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord[]> {
+    return consentsOf(ctx).load(p.id);
+  }
+
+  @FieldResolver(() => [Consent], { description: 'Consents in force today (status active, period covering today)' })
+  @UseMiddleware(ClinicalOnly)
+  async activeConsents(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord[]> {
+    const today = utcDay(new Date());
+    return (await consentsOf(ctx).load(p.id)).filter((c) => consentInForce(c, today));
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether a consent of this kind (for this partner, when given) is in force today' })
+  @UseMiddleware(ClinicalOnly)
+  async hasActiveConsent(
+    @Root() p: PatientRecord, @Ctx() ctx: SubgraphContext,
+    @Arg('kind', () => ConsentKind) kind: ConsentKind,
+    @Arg('partnerOrgId', () => ID, { nullable: true }) partnerOrgId?: string | null,
+  ): Promise<boolean> {
+    const today = utcDay(new Date());
+    return (await consentsOf(ctx).load(p.id)).some((c) => c.kind === kind && (!partnerOrgId || c.partnerOrgId === partnerOrgId) && consentInForce(c, today));
+  }
 }

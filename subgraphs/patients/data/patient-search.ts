@@ -1,0 +1,70 @@
+/**
+ * The population registry's search: every filter is served by an index of the
+ * ClinicalRecordsAndRisk migration, and RISK_DESC walks the worklist index.
+ */
+import type { DataSource } from 'typeorm';
+import type { SocialNeedCategory } from '../../../shared/vocabulary';
+import type { CharlsonCategory } from '../domain/charlson';
+import { CCM_MIN_CHRONIC_CONDITIONS } from '../domain/ccm-eligibility';
+import type { RiskTier } from '../domain/lace';
+import { PatientRecord } from './entities';
+
+export interface PatientSearch {
+  riskTier?: RiskTier | null;
+  minLaceScore?: number | null;
+  /** Normalised ICD-10-CM code or category prefix ("E11", "I50.9"). */
+  conditionCode?: string | null;
+  charlsonCategory?: CharlsonCategory | null;
+  socialNeedCategory?: SocialNeedCategory | null;
+  postalCode?: string | null;
+  ccmEligible?: boolean | null;
+  /** Lower-case words, each the start of the given or family name; or the whole text an MRN. */
+  nameWords?: string[];
+  mrn?: string | null;
+  deceased?: boolean | null;
+}
+
+export type SearchOrder = 'RISK_DESC' | 'NAME';
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export async function searchPatients(
+  db: DataSource, f: PatientSearch, order: SearchOrder, offset: number, limit: number,
+): Promise<{ rows: PatientRecord[]; total: number }> {
+  const qb = db.getRepository(PatientRecord).createQueryBuilder('p');
+  if (f.riskTier) qb.andWhere('p.risk_tier = :riskTier', { riskTier: f.riskTier });
+  if (f.minLaceScore !== null && f.minLaceScore !== undefined) qb.andWhere('p.lace_score >= :minLace', { minLace: f.minLaceScore });
+  if (f.conditionCode) {
+    qb.andWhere(
+      `EXISTS (SELECT 1 FROM patients.condition c WHERE c.patient_id = p.id AND c.code LIKE :codePrefix
+                 AND c.clinical_status IN ('active','recurrence','relapse'))`,
+      { codePrefix: `${escapeLike(f.conditionCode)}%` },
+    );
+  }
+  if (f.charlsonCategory) qb.andWhere('p.charlson_categories @> ARRAY[:charlson]::text[]', { charlson: f.charlsonCategory });
+  if (f.socialNeedCategory) {
+    qb.andWhere(
+      `EXISTS (SELECT 1 FROM patients.social_need n WHERE n.patient_id = p.id AND n.category = :need
+                 AND n.status IN ('identified','addressed'))`,
+      { need: f.socialNeedCategory },
+    );
+  }
+  if (f.postalCode) qb.andWhere('p.postal_code = :postalCode', { postalCode: f.postalCode });
+  if (f.ccmEligible === true) qb.andWhere(`p.chronic_condition_count >= ${CCM_MIN_CHRONIC_CONDITIONS}`);
+  if (f.ccmEligible === false) qb.andWhere(`p.chronic_condition_count < ${CCM_MIN_CHRONIC_CONDITIONS}`);
+  if (f.deceased !== null && f.deceased !== undefined) qb.andWhere('p.deceased = :deceased', { deceased: f.deceased });
+  if (f.nameWords?.length) {
+    const words = f.nameWords.map((w, i) => `(lower(p.given_name) LIKE :w${i} OR lower(p.family_name) LIKE :w${i})`).join(' AND ');
+    const params = Object.fromEntries(f.nameWords.map((w, i) => [`w${i}`, `${escapeLike(w)}%`]));
+    qb.andWhere(f.mrn ? `((${words}) OR p.mrn = :mrn)` : `(${words})`, { ...params, mrn: f.mrn });
+  }
+
+  const count = qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>();
+  if (order === 'NAME') {
+    qb.orderBy('lower(p.family_name)', 'ASC').addOrderBy('lower(p.given_name)', 'ASC').addOrderBy('p.id', 'ASC');
+  } else {
+    qb.orderBy('p.laceScore', 'DESC', 'NULLS LAST').addOrderBy('p.riskDischargedAt', 'DESC', 'NULLS LAST').addOrderBy('p.id', 'ASC');
+  }
+  const [rows, counted] = await Promise.all([qb.offset(offset).limit(limit).getMany(), count]);
+  return { rows, total: counted?.n ?? 0 };
+}

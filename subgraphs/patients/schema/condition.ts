@@ -1,0 +1,75 @@
+/** Conditions (FHIR Condition): the problem list that drives Charlson, LACE "C" and CCM eligibility. */
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import type { SubgraphContext } from '../../../shared/subgraph';
+import { ConditionRecord, type PatientRecord } from '../data/entities';
+import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
+import { clinicalStatusOf, codeCondition, onsetDateOf } from '../domain/condition-rules';
+import { utcDay } from '../domain/dates';
+import { optionalText } from '../domain/patient-rules';
+import { assertClinicalAccess } from './access';
+import { ConditionClinicalStatus } from './enums';
+import { loadPatient } from './loaders';
+import { Condition, Patient } from './types';
+
+@InputType()
+class RecordConditionInput {
+  @Field(() => ID) patientId: string;
+  @Field({ description: 'ICD-10-CM, dotted or not ("E11.22", "e1122")' }) code: string;
+  @Field(() => String, { nullable: true }) display?: string | null;
+  // No SDL default: buildSubgraphSchema would coerce it to the enum name ('ACTIVE'), not the FHIR code.
+  @Field(() => ConditionClinicalStatus, { nullable: true, description: 'Default ACTIVE' }) clinicalStatus?: ConditionClinicalStatus | null;
+  @Field(() => String, { nullable: true, description: 'ISO date, not in the future' }) onsetDate?: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO date, only for a condition no longer present (default today)' }) abatementDate?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Default: true for a code in a Charlson category, else false' }) chronic?: boolean | null;
+}
+
+const conditionEvent = (type: string, c: ConditionRecord, extra: Record<string, unknown> = {}): PatientEvent => ({
+  type, aggregateType: 'Condition', aggregateId: c.id,
+  payload: {
+    conditionId: c.id, code: c.code, charlsonCategory: c.charlsonCategory, chronic: c.chronic, clinicalStatus: c.clinicalStatus,
+    onsetDate: c.onsetDate, abatementDate: c.abatementDate, ...extra,
+  },
+});
+
+@Resolver(() => Condition)
+export class ConditionResolver {
+  @Mutation(() => Condition, { description: 'Adds a diagnosis; recalculates Charlson, LACE and CCM eligibility' })
+  async recordCondition(@Arg('input') input: RecordConditionInput, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
+    assertClinicalAccess(ctx.principal, 'record conditions');
+    const today = utcDay(new Date());
+    const coding = codeCondition(input.code, input.chronic);
+    const onsetDate = onsetDateOf(input.onsetDate, today);
+    const status = clinicalStatusOf(input.clinicalStatus ?? ConditionClinicalStatus.ACTIVE, input.abatementDate, onsetDate, today);
+    return changePatient(ctx, input.patientId, { affectsSummary: true }, async ({ m, patient, emit }) => {
+      const saved = await m.save(m.create(ConditionRecord, {
+        patientId: patient.id, ...coding, ...status, onsetDate, display: optionalText(input.display), recordedBy: ctx.principal.sub,
+      }));
+      emit(conditionEvent('ConditionRecorded', saved));
+      return saved;
+    });
+  }
+
+  @Mutation(() => Condition, { description: 'Moves a condition to another clinical status (an abated one keeps its abatement date)' })
+  async updateConditionStatus(
+    @Arg('id', () => ID) id: string,
+    @Arg('clinicalStatus', () => ConditionClinicalStatus) clinicalStatus: ConditionClinicalStatus,
+    @Arg('abatementDate', () => String, { nullable: true }) abatementDate: string | null | undefined,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<ConditionRecord> {
+    assertClinicalAccess(ctx.principal, 'update conditions');
+    return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true }, async ({ m, today, emit }, condition) => {
+      if (clinicalStatus === condition.clinicalStatus && !abatementDate) return condition;
+      const next = clinicalStatusOf(clinicalStatus, abatementDate, condition.onsetDate, today);
+      if (next.clinicalStatus === condition.clinicalStatus && next.abatementDate === condition.abatementDate) return condition;
+      const previousStatus = condition.clinicalStatus;
+      const saved = await m.save(Object.assign(condition, next));
+      emit(conditionEvent('ConditionStatusChanged', saved, { previousStatus }));
+      return saved;
+    });
+  }
+
+  @FieldResolver(() => Patient)
+  patient(@Root() c: ConditionRecord, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
+    return loadPatient(ctx, c.patientId);
+  }
+}
