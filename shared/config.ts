@@ -53,4 +53,6 @@ export const config = {
   get redisUrl() { return env('REDIS_URL'); },
   get eventPollMs() { return int('EVENT_POLL_MS', 2000); },
   get dbPoolSize() { return int('DB_POOL_SIZE', 10); },
+  /** Smallest cohort a KPI figure is published for (CMS cell-size policy: no cell of 1–10). */
+  get minCohortSize() { return int('MIN_COHORT_SIZE', 11); },
 };
