@@ -270,14 +270,14 @@ const careTeamMembershipEnded: Handler = async ({ m, event, p }) => {
   if (teamId) await endMembership(m, teamId, p, event.id);
 };
 
-/** The coordinator role moves: the new coordinator is an active member, the old one no longer coordinates. */
+/** The coordinator role moves: the old coordinator's membership ends, the new one's starts (care-teams names both ids). */
 const careCoordinatorHandedOver: Handler = async ({ m, event, p }) => {
   const teamId = text(p.careTeamId) ?? text(event.aggregateId);
   const from = text(p.fromPractitionerId);
   const to = text(p.toPractitionerId);
   if (!teamId) return;
-  if (from) await endMembership(m, teamId, { practitionerId: from, role: 'CARE_COORDINATOR' }, event.id);
-  if (to) await upsertMember(m, teamId, { practitionerId: to, role: 'CARE_COORDINATOR' }, true, event.id);
+  if (from) await endMembership(m, teamId, { membershipId: p.endedMembershipId, practitionerId: from, role: 'CARE_COORDINATOR' }, event.id);
+  if (to) await upsertMember(m, teamId, { membershipId: p.membershipId, practitionerId: to, role: 'CARE_COORDINATOR' }, true, event.id);
 };
 
 const careTeamStatusChanged: Handler = async ({ m, event, p }) => {
