@@ -65,12 +65,8 @@ export async function publishSummaryIfChanged(
 ): Promise<void> {
   if (!summaryChanged(patient.summary, summary)) return;
   await m.query('UPDATE patients.patient SET summary = $2 WHERE id = $1', [patient.id, JSON.stringify(summary)]);
-  await append(summaryEvent(patient.id, summary));
+  await append({ type: 'PatientSummaryChanged', aggregateType: 'Patient', aggregateId: patient.id, payload: { ...summary } });
 }
-
-export const summaryEvent = (patientId: string, summary: PatientSummary): PatientEvent => ({
-  type: 'PatientSummaryChanged', aggregateType: 'Patient', aggregateId: patientId, payload: { ...summary },
-});
 
 /**
  * A change to one of a patient's records (a condition, an encounter, ...): the record

@@ -54,7 +54,7 @@ export async function searchPatients(
   if (f.ccmEligible === false) qb.andWhere(`p.chronic_condition_count < ${CCM_MIN_CHRONIC_CONDITIONS}`);
   if (f.deceased !== null && f.deceased !== undefined) qb.andWhere('p.deceased = :deceased', { deceased: f.deceased });
   if (f.nameWords?.length) {
-    const words = f.nameWords.map((w, i) => `(lower(p.given_name) LIKE :w${i} OR lower(p.family_name) LIKE :w${i})`).join(' AND ');
+    const words = f.nameWords.map((_, i) => `(lower(p.given_name) LIKE :w${i} OR lower(p.family_name) LIKE :w${i})`).join(' AND ');
     const params = Object.fromEntries(f.nameWords.map((w, i) => [`w${i}`, `${escapeLike(w)}%`]));
     qb.andWhere(f.mrn ? `((${words}) OR p.mrn = :mrn)` : `(${words})`, { ...params, mrn: f.mrn });
   }

@@ -67,7 +67,7 @@ const encounterRow = (p: DemoPatient, e: DemoEncounter, lace: DischargeLace | un
   ...(lace ? laceColumnValues(lace, lace.dischargedAt) : [null, null, null, null, null, null, null, null, null]), ACTOR,
 ];
 
-function encounterEvents(p: DemoPatient, e: DemoEncounter, lace: DischargeLace | undefined): Omit<NewEvent, 'patientId' | 'actor'>[] {
+function encounterEvents(e: DemoEncounter, lace: DischargeLace | undefined): Omit<NewEvent, 'patientId' | 'actor'>[] {
   if (!isStayKind(e.kind as EncounterKind)) {
     return [{
       type: 'EncounterRecorded', aggregateType: 'Encounter', aggregateId: e.id,
@@ -122,7 +122,7 @@ export async function seedPatients(ds: DataSource, { patients }: SeedBatch): Pro
     }
     for (const e of p.encounters) {
       rows.encounter.push(encounterRow(p, e, laceOf.get(e.id)));
-      for (const event of encounterEvents(p, e, laceOf.get(e.id))) emit(event);
+      for (const event of encounterEvents(e, laceOf.get(e.id))) emit(event);
     }
     for (const n of p.socialNeeds) {
       rows.need.push([n.id, p.id, n.category, n.instrument, n.screenedAt, n.status, ACTOR]);

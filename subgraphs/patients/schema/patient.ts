@@ -10,7 +10,7 @@ import { Connection, decodeCursor, pageSize, toPage } from '../../../shared/pagi
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { ConditionRecord, ConsentRecord, EncounterRecord, PatientRecord, SocialNeedRecord } from '../data/entities';
-import { changePatient, publishSummaryIfChanged } from '../data/patient-change';
+import { changePatient, publishSummaryIfChanged, type PatientEvent } from '../data/patient-change';
 import { searchPatients } from '../data/patient-search';
 import { CCM_MIN_CHRONIC_CONDITIONS, ccmEligibility } from '../domain/ccm-eligibility';
 import { ccmConsentActive, consentInForce } from '../domain/consent';
@@ -165,7 +165,7 @@ export class PatientResolver {
     return mrnUnique(mrn, () => ctx.db.transaction(async (m) => {
       await assertMrnFree(m, mrn);
       const saved = await m.save(m.create(PatientRecord, values));
-      const append = (e: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }) =>
+      const append = (e: PatientEvent) =>
         recordEvent(m, ctx.source, { ...e, patientId: saved.id, actor: ctx.principal.sub });
       await append({ type: 'PatientRegistered', aggregateType: 'Patient', aggregateId: saved.id, payload: { mrn: saved.mrn, birthDate: saved.birthDate, postalCode: saved.postalCode } });
       // Other subgraphs start their copy of the summary from registration.
