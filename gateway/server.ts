@@ -1,14 +1,25 @@
 /**
  * The gateway: @apollo/gateway inside Apollo Server 5 at `/graphql`, on the
  * supergraph the project composes itself. It verifies the caller's bearer token,
- * then forwards it to every subgraph, which verify it again.
+ * then forwards it to every subgraph, which verify it again. The same URL accepts
+ * graphql-ws connections for live subscriptions (gateway/live).
  */
 import fs from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { bearerToken, createTokenVerifier, type Principal } from '../shared/auth';
+import { Pool } from 'pg';
+import { bearerToken, createTokenVerifier, isClinician, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
+import { resolveDatabaseUrl } from '../shared/database';
+import { forbidden } from '../shared/errors';
+import { PgNotifyTransport, type EventTransport } from '../shared/events';
+import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
 import { logger } from '../shared/logger';
+import { LiveExecutor } from './live/executor';
+import { EventFeed } from './live/feed';
+import { SubscriptionManager } from './live/subscriptions';
+import { attachLiveEndpoints, type LiveServer } from './live/ws';
+import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
 
 export interface GatewayContext {
   principal: Principal;
@@ -28,10 +39,19 @@ export interface GatewayOptions {
   subgraphUrls?: Partial<Record<SubgraphName, string>>;
   port?: number;
   host?: string;
+  /** Where the event log is (live subscriptions); DATABASE_URL or the embedded database by default. */
+  databaseUrl?: string;
+  /** Redis event transport; REDIS_URL by default, null for PostgreSQL LISTEN/NOTIFY. */
+  redisUrl?: string | null;
 }
 
 export interface RunningGateway extends RunningHttpService {
   gateway: ApolloGateway;
+  subscriptions(): SubscriptionManager;
+  feed: EventFeed;
+  transport: 'postgres' | 'redis';
+  /** Serves a new supergraph; live subscriptions end with reason SCHEMA_CHANGED. */
+  reloadSupergraph(sdl: string): void;
 }
 
 /** The supergraph from SUPERGRAPH_PATH (default: the composed ./supergraph.graphql). */
@@ -48,15 +68,58 @@ function urlsFromEnvironment(): Partial<Record<SubgraphName, string>> {
   );
 }
 
+/** Clinical apps use /graphql; partner organizations their own scoped endpoint. */
+export function refuseOnClinicalEndpoint(p: Principal): string | null {
+  if (hasRole(p, Role.PARTNER_STAFF) && !isClinician(p) && !hasRole(p, Role.ADMIN)) return 'partner tokens are accepted only on /partner/graphql';
+  return null;
+}
+
 export async function startGateway(o: GatewayOptions = {}): Promise<RunningGateway> {
   const log = logger('gateway');
   const urls = { ...urlsFromEnvironment(), ...o.subgraphUrls };
+  const dataSource = (name: string, url: string) => new AuthenticatedDataSource({ url: urls[name as SubgraphName] ?? url });
+
+  // Live subscriptions read the shared event log: one feed for the whole instance.
+  const databaseUrl = o.databaseUrl ?? (await resolveDatabaseUrl());
+  const pool = new Pool({ connectionString: databaseUrl, max: 5, application_name: 'care-team-hub:gateway' });
+  const redisUrl = o.redisUrl === undefined ? config.redisUrl : (o.redisUrl ?? undefined);
+  const transport: EventTransport = redisUrl ? new RedisStreamTransport(redisUrl, databaseUrl) : new PgNotifyTransport(databaseUrl);
+  const feed = new EventFeed(pool, transport);
+  await feed.start();
+
+  let executor: LiveExecutor | undefined;
+  let manager: SubscriptionManager | undefined;
+  let pushSupergraph: ((sdl: string) => void) | undefined;
+  const fromFile = !o.supergraphSdl;
+  const initialSdl = o.supergraphSdl ?? readSupergraph();
+
   const gateway = new ApolloGateway({
-    supergraphSdl: o.supergraphSdl ?? readSupergraph(),
-    buildService: ({ name, url }) => new AuthenticatedDataSource({ url: urls[name as SubgraphName] ?? url }),
+    supergraphSdl: async ({ update }) => {
+      pushSupergraph = update;
+      // Started from a file: serve a recomposed supergraph as soon as the file changes.
+      const watched = fromFile ? config.supergraphPath : undefined;
+      if (watched) {
+        fs.watchFile(watched, { interval: 1000 }, () => {
+          const next = fs.existsSync(watched) ? fs.readFileSync(watched, 'utf8') : '';
+          if (next && next !== executor?.supergraphSdl) update(next);
+        });
+      }
+      return { supergraphSdl: initialSdl, cleanup: async () => { if (watched) fs.unwatchFile(watched); } };
+    },
+    buildService: ({ name, url }) => dataSource(name, url!),
     logger: log,
   });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    executor = new LiveExecutor(coreSupergraphSdl, dataSource);
+    if (manager) manager.replaceExecutor(executor);
+    else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays);
+  });
+
   const verify = createTokenVerifier();
+  let live: LiveServer | undefined;
+  let partner: PartnerEndpoint | undefined;
+  let partnerExecutor: LiveExecutor | undefined;
+  let partnerManager: SubscriptionManager | undefined;
   const http = await startHttpService<GatewayContext>(
     {
       name: 'gateway',
@@ -64,11 +127,56 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       apollo: { gateway },
       context: async (req) => {
         const token = bearerToken(req.headers.authorization);
-        return { principal: await verify(token), authorization: `Bearer ${token}` };
+        const principal = await verify(token);
+        const refusal = refuseOnClinicalEndpoint(principal);
+        if (refusal) throw forbidden(`This endpoint serves clinical apps: ${refusal}`);
+        return { principal, authorization: `Bearer ${token}` };
       },
-      ready: async () => true,
+      ready: async () => (await pool.query('SELECT 1').then(() => true, () => false)),
+      health: () => ({ transport: redisUrl ? 'redis' : 'postgres', subscriptions: (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0), connections: live?.connections() ?? 0, eventPosition: feed.head.toString() }),
+      mount: async (app, httpServer) => {
+        // /partner/graphql: the partner contract of the same supergraph (gateway/partner-contract.ts).
+        partner = await mountPartnerEndpoint(app, { supergraphSdl: initialSdl, gateway, buildService: ({ name, url }) => dataSource(name, url!), verify, log });
+        // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.
+        partnerExecutor = new LiveExecutor(partner.contractSdl(), dataSource);
+        partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays);
+        partner.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+          if (coreSupergraphSdl === partnerExecutor!.supergraphSdl) return;
+          partnerExecutor = new LiveExecutor(coreSupergraphSdl, dataSource);
+          partnerManager!.replaceExecutor(partnerExecutor);
+        });
+        const contract = partner;
+        live = attachLiveEndpoints(
+          httpServer,
+          [
+            { path: '/graphql', schema: () => executor!.apiGraphQLSchema, executor: () => executor!, manager: () => manager!, refuse: refuseOnClinicalEndpoint },
+            { path: PARTNER_PATH, schema: () => contract.apiSchema(), executor: () => partnerExecutor!, manager: () => partnerManager!, refuse: refuseOnPartnerEndpoint },
+          ],
+          verify,
+          config.subscriptionQueueLimit,
+          log,
+        );
+      },
     },
     { host: o.host ?? config.host, port: o.port ?? config.port('gateway') },
   );
-  return { ...http, gateway };
+
+  return {
+    ...http,
+    gateway,
+    feed,
+    transport: redisUrl ? 'redis' : 'postgres',
+    subscriptions: () => manager!,
+    reloadSupergraph: (sdl) => pushSupergraph?.(sdl),
+    stop: async () => {
+      manager?.close(); // each subscriber gets a last message saying why, and its cursor
+      partnerManager?.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await live?.close();
+      await http.stop();
+      await partner?.stop();
+      await feed.stop();
+      await pool.end();
+    },
+  };
 }

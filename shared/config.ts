@@ -51,7 +51,13 @@ export const config = {
   get seed() { return (env('SEED') ?? 'demo') as 'demo' | 'none'; },
   get seedPatients() { return int('SEED_PATIENTS', 200); },
   get redisUrl() { return env('REDIS_URL'); },
+  /** How far back a subscription may resume with `after: <cursor>`. */
+  get subscriptionRetentionDays() { return int('SUBSCRIPTION_RETENTION_DAYS', 7); },
+  /** Events a subscriber may have waiting before its connection is closed (it resumes from its cursor). */
+  get subscriptionQueueLimit() { return int('SUBSCRIPTION_QUEUE_LIMIT', 256); },
   get eventPollMs() { return int('EVENT_POLL_MS', 2000); },
+  /** Holidays excluded from CMS TCM business days: comma-separated ISO dates (care-teams parses and checks them). */
+  get tcmHolidays() { return env('TCM_HOLIDAYS') ?? ''; },
   get dbPoolSize() { return int('DB_POOL_SIZE', 10); },
   /** Smallest cohort a KPI figure is published for (CMS cell-size policy: no cell of 1–10). */
   get minCohortSize() { return int('MIN_COHORT_SIZE', 11); },

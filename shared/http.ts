@@ -36,6 +36,8 @@ export interface HttpServiceOptions<C extends BaseContext> {
   apollo: Omit<ConstructorParameters<typeof ApolloServer<C>>[0], 'plugins' | 'formatError'> & { plugins?: ApolloServerPlugin<C>[] };
   context: (req: express.Request) => Promise<C>;
   ready: () => Promise<boolean>;
+  /** Extra facts for `GET /health` (e.g. the gateway's live subscription counts). */
+  health?: () => Record<string, unknown>;
   /** Extra routes (e.g. a second GraphQL endpoint) mounted before `/graphql`. */
   mount?: (app: express.Express, httpServer: http.Server) => Promise<void>;
 }
@@ -59,7 +61,7 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
   } as ConstructorParameters<typeof ApolloServer<C>>[0]);
   await server.start();
 
-  app.get('/health', (_req, res) => void res.json({ status: 'ok', service: o.name }));
+  app.get('/health', (_req, res) => void res.json({ status: 'ok', service: o.name, ...o.health?.() }));
   app.get('/ready', (_req, res) => {
     void o.ready().then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', service: o.name }));
   });

@@ -61,7 +61,12 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   return { status: res.status, ...((await res.json()) as GraphQLResponse<T>) };
 }
 
-export async function startHub(): Promise<TestHub> {
+export interface HubOptions {
+  /** The gateway's event transport: PostgreSQL LISTEN/NOTIFY unless a Redis URL is given. */
+  redisUrl?: string | null;
+}
+
+export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const db = await createTestDatabase();
   const counters = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, new QueryCounter()])) as Record<SubgraphName, QueryCounter>;
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -70,7 +75,7 @@ export async function startHub(): Promise<TestHub> {
   }
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url])) as Record<SubgraphName, string>;
   const supergraphSdl = composeSupergraph(await subgraphSdls(SUBGRAPHS, urls));
-  const gateway = await startGateway({ supergraphSdl, port: 0 });
+  const gateway = await startGateway({ supergraphSdl, port: 0, databaseUrl: db.url, redisUrl: options.redisUrl ?? null });
   const adminToken = await mintDevToken({ sub: 'test-admin', roles: [Role.ADMIN] });
 
   return {

@@ -1,0 +1,121 @@
+/**
+ * What each subscription field listens to, who may subscribe, and how each event is
+ * authorized for each subscriber — per event, by asking the subgraph that owns the
+ * rule, with the subscriber's own token (cached until an access-changing event).
+ */
+import { CLINICAL_ROLES, Role, type Principal } from '../../shared/auth';
+import { badInput } from '../../shared/errors';
+import type { DomainEvent } from '../../shared/events';
+import { encodeCursor } from './cursor';
+
+export interface Authorizer {
+  /** Is the subscriber an active member of the patient's care team (or an admin)? */
+  careTeamMember(principal: Principal, authorization: string, patientId: string): Promise<boolean>;
+  /** May this partner user see this referral now (own organization, consent active)? */
+  partnerReferral(principal: Principal, authorization: string, patientId: string, referralId: string): Promise<boolean>;
+}
+
+export interface Topic {
+  field: string;
+  eventTypes: readonly string[];
+  roles: readonly Role[];
+  validateArgs?(args: Record<string, unknown>): void;
+  matches(event: DomainEvent, args: Record<string, unknown>, principal: Principal): boolean;
+  root(event: DomainEvent): Record<string, unknown>;
+  authorize(auth: Authorizer, principal: Principal, authorization: string, event: DomainEvent): Promise<boolean>;
+}
+
+/** Events after which a patient's access decisions must be asked again. */
+export const ACCESS_CHANGING_EVENTS = new Set([
+  'CareTeamFormed', 'CareTeamMemberAdded', 'CareTeamMembershipEnded', 'CareCoordinatorHandedOver', 'CareTeamStatusChanged',
+  'ConsentRecorded', 'ConsentStatusChanged', 'PatientSummaryChanged',
+]);
+
+const CARE_TEAM_ROLES: readonly Role[] = [...CLINICAL_ROLES, Role.ADMIN];
+type Payload = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+
+const carePlanRoot = (e: DomainEvent) => {
+  const p = e.payload as Payload;
+  return {
+    cursor: encodeCursor(e.id),
+    changeKind: str(p.changeKind) ?? 'UPDATED',
+    changedFields: Array.isArray(p.changedFields) ? p.changedFields : [],
+    version: typeof p.version === 'number' ? p.version : 0,
+    actor: e.actor,
+    occurredAt: e.occurredAt,
+    carePlan: { __typename: 'CarePlan', id: p.carePlanId },
+    patient: { __typename: 'Patient', id: e.patientId },
+  };
+};
+
+const referralRoot = (e: DomainEvent) => {
+  const p = e.payload as Payload;
+  return {
+    cursor: encodeCursor(e.id),
+    status: str(p.status) ?? 'unknown',
+    previousStatus: str(p.previousStatus),
+    statusReason: str(p.statusReason),
+    actorSide: str(p.actorSide),
+    occurredAt: e.occurredAt,
+    referral: { __typename: 'Referral', id: p.referralId },
+    patient: { __typename: 'Patient', id: e.patientId },
+  };
+};
+
+const memberOfPatientTeam: Topic['authorize'] = (auth, principal, authorization, e) =>
+  e.patientId ? auth.careTeamMember(principal, authorization, e.patientId) : Promise.resolve(false);
+
+const partnerMaySee: Topic['authorize'] = (auth, principal, authorization, e) => {
+  const referralId = str((e.payload as Payload).referralId);
+  return e.patientId && referralId ? auth.partnerReferral(principal, authorization, e.patientId, referralId) : Promise.resolve(false);
+};
+
+const forMyOrganization = (e: DomainEvent, principal: Principal) => !!principal.org && (e.payload as Payload).partnerId === principal.org;
+
+export const TOPICS: Record<string, Topic> = {
+  carePlanChanged: {
+    field: 'carePlanChanged',
+    eventTypes: ['CarePlanChanged'],
+    roles: CARE_TEAM_ROLES,
+    validateArgs(args) {
+      if (!args.patientId && !args.carePlanId) throw badInput('Give patientId or carePlanId (or subscribe to myCarePlanChanges)', 'patientId');
+    },
+    matches: (e, args) =>
+      (!args.patientId || e.patientId === args.patientId) && (!args.carePlanId || (e.payload as Payload).carePlanId === args.carePlanId),
+    root: carePlanRoot,
+    authorize: memberOfPatientTeam,
+  },
+  myCarePlanChanges: {
+    field: 'myCarePlanChanges',
+    eventTypes: ['CarePlanChanged'],
+    roles: CARE_TEAM_ROLES,
+    matches: () => true,
+    root: carePlanRoot,
+    authorize: memberOfPatientTeam,
+  },
+  referralStatusChanged: {
+    field: 'referralStatusChanged',
+    eventTypes: ['ReferralStatusChanged'],
+    roles: CARE_TEAM_ROLES,
+    matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    root: referralRoot,
+    authorize: memberOfPatientTeam,
+  },
+  referralAssigned: {
+    field: 'referralAssigned',
+    eventTypes: ['ReferralStatusChanged'],
+    roles: [Role.PARTNER_STAFF],
+    matches: (e, _args, principal) => forMyOrganization(e, principal) && (e.payload as Payload).status === 'requested',
+    root: referralRoot,
+    authorize: partnerMaySee,
+  },
+  referralUpdated: {
+    field: 'referralUpdated',
+    eventTypes: ['ReferralStatusChanged'],
+    roles: [Role.PARTNER_STAFF],
+    matches: (e, _args, principal) => forMyOrganization(e, principal),
+    root: referralRoot,
+    authorize: partnerMaySee,
+  },
+};
