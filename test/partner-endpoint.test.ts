@@ -121,7 +121,8 @@ describe('/partner/graphql on the hub', () => {
     );
     const fieldsOf = (name: string) => types.get(name)?.fields?.map((f) => f.name).sort();
 
-    expect(schema.queryType.fields.map((f: { name: string }) => f.name).sort()).toEqual(['myOrganization', 'myReferrals', 'referral']);
+    // referralPerformance: the metrics subgraph's closed-loop figures, for the partner's own organization only.
+    expect(schema.queryType.fields.map((f: { name: string }) => f.name).sort()).toEqual(['myOrganization', 'myReferrals', 'referral', 'referralPerformance']);
     expect(schema.mutationType.fields.map((f: { name: string }) => f.name).sort()).toEqual(
       ['acceptReferral', 'cancelReferral', 'completeReferral', 'failReferral', 'holdReferral', 'rejectReferral', 'resumeReferral', 'startReferral'],
     );
@@ -137,6 +138,7 @@ describe('/partner/graphql on the hub', () => {
       'Query', 'Mutation', 'Subscription', 'Patient', 'Referral', 'ReferralStatusChange', 'ReferralOutcome', 'ServiceCoding', 'CommunityPartner', 'PartnerContact',
       'ReferralOutcomeInput', 'ServiceCodingInput', 'ReferralStatus', 'ReferralPriority', 'ReferralActorSide', 'SocialNeedCategory', 'DateTimeISO',
       'ReferralStatusChangeEvent', // the live subgraph's partner subscriptions
+      'ReferralPerformance', 'PartnerReferralPerformance', 'KpiFigure', 'KpiFilter', // metrics: the organization's own referral figures
       'ID', 'String', 'Boolean', 'Int', 'Float',
     ];
     expect([...types.keys()].filter((t) => !allowedTypes.includes(t))).toEqual([]);
@@ -144,6 +146,7 @@ describe('/partner/graphql on the hub', () => {
 
   it('refuses partner tokens on /graphql and clinical tokens on /partner/graphql', async () => {
     const onClinical = await postGraphQL(hub.gatewayUrl, `{ myOrganization { id } }`, {}, who.foodBank);
+    expect(onClinical.status).toBe(403);
     expect(codeOf(onClinical)).toBe('FORBIDDEN');
     expect(onClinical.errors![0].message).toMatch(/partner\/graphql/);
     for (const token of [who.socialWorker, await hub.token({ roles: [Role.ADMIN] }), await hub.token({ roles: [Role.PARTNER_STAFF, Role.NURSE], org: FOOD_BANK.id })]) {
