@@ -129,7 +129,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
         const token = bearerToken(req.headers.authorization);
         const principal = await verify(token);
         const refusal = refuseOnClinicalEndpoint(principal);
-        if (refusal) throw forbidden(`This endpoint serves clinical apps: ${refusal}`);
+        if (refusal) throw forbidden(`This endpoint serves clinical apps: ${refusal}`, { http: { status: 403 } });
         return { principal, authorization: `Bearer ${token}` };
       },
       ready: async () => (await pool.query('SELECT 1').then(() => true, () => false)),
