@@ -50,8 +50,14 @@ export function subscribe<T = Record<string, any>>(httpUrl: string, token: strin
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  sub.waitForClose = (ms = 5000) =>
-    Promise.race([closed, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('socket did not close')), ms))]);
+  sub.waitForClose = async (ms = 5000) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([closed, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('socket did not close')), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   sub.dispose = async () => {
     await client.dispose();
   };

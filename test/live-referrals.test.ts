@@ -1,0 +1,108 @@
+/**
+ * Referral status changes live: the care team on /graphql (referralStatusChanged) and
+ * the partner organization on /partner/graphql (referralAssigned, referralUpdated),
+ * each seeing only what it may, with fields from several subgraphs per event.
+ */
+import { Role } from '../shared/auth';
+import { actors, FOOD_BANK, partnerUrl, registerPatient, seedDirectory, type Actors } from './partner-fixtures';
+import { startHub, type TestHub } from './support/hub';
+import { eventually, subscribe } from './support/live';
+
+let hub: TestHub;
+let who: Actors;
+let patientId: string;
+let consentId: string;
+
+beforeAll(async () => {
+  hub = await startHub();
+  await seedDirectory(hub);
+  who = await actors(hub);
+  patientId = await registerPatient(hub, 'Mendes');
+  const team = await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
+    i: { patientId, name: 'Mendes team', members: [{ practitionerId: 'coord-ref', role: 'CARE_COORDINATOR' }, { practitionerId: 'sw-1', role: 'SOCIAL_WORKER' }] },
+  });
+  expect(team.errors).toBeUndefined();
+  const consent = await hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, { i: { patientId, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id } }, who.socialWorker);
+  expect(consent.errors).toBeUndefined();
+  consentId = consent.data!.recordConsent.id;
+});
+afterAll(async () => { await hub?.stop(); });
+
+const CARE_TEAM_VIEW = `subscription($p: ID) { referralStatusChanged(patientId: $p) {
+  cursor status previousStatus actorSide referral { status note partner { name } } patient { familyName } } }`;
+const PARTNER_VIEW = (field: string) => `subscription { ${field} { cursor status actorSide referral { id status note category } patient { givenName familyName preferredLanguage interpreterNeeded } } }`;
+
+it('the care team and the partner each see every step of the loop, live', async () => {
+  const team = subscribe(hub.gatewayUrl, who.socialWorker, CARE_TEAM_VIEW, { p: patientId });
+  const assigned = subscribe(partnerUrl(hub), who.foodBank, PARTNER_VIEW('referralAssigned'));
+  const updated = subscribe(partnerUrl(hub), who.foodBank, PARTNER_VIEW('referralUpdated'));
+  const otherOrg = subscribe(partnerUrl(hub), who.pantry, PARTNER_VIEW('referralUpdated'));
+  const outsider = subscribe(hub.gatewayUrl, who.nurse, CARE_TEAM_VIEW, { p: patientId });
+  await new Promise((r) => setTimeout(r, 300));
+
+  const created = await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id status } }`, {
+    i: { patientId, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY', note: 'Needs groceries this week', send: true },
+  }, who.socialWorker);
+  expect(created.errors).toBeUndefined();
+  const referralId = created.data!.createReferral.id;
+
+  await assigned.waitFor(1);
+  expect(assigned.results[0].data!.referralAssigned).toMatchObject({
+    status: 'requested', actorSide: 'REQUESTER',
+    referral: { id: referralId, note: 'Needs groceries this week', category: 'FOOD_INSECURITY' },
+    patient: { givenName: 'Rosa', familyName: 'Mendes', preferredLanguage: 'es', interpreterNeeded: true },
+  });
+
+  const partner = (q: string) => hub.query(q, { id: referralId }, who.foodBank, partnerUrl(hub));
+  expect((await partner(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Two weeks of groceries delivered" }) { status } }`)).errors).toBeUndefined();
+
+  await team.waitFor(3);
+  expect(team.results.map((r) => [r.data!.referralStatusChanged.status, r.data!.referralStatusChanged.actorSide])).toEqual([
+    ['requested', 'REQUESTER'], ['accepted', 'PARTNER'], ['completed', 'PARTNER'],
+  ]);
+  expect(team.results[2].data!.referralStatusChanged).toMatchObject({ referral: { partner: { name: FOOD_BANK.name } }, patient: { familyName: 'Mendes' } });
+  await updated.waitFor(3);
+  expect(updated.results.map((r) => r.data!.referralUpdated.status)).toEqual(['requested', 'accepted', 'completed']);
+
+  await new Promise((r) => setTimeout(r, 300));
+  expect(assigned.results).toHaveLength(1);
+  expect(otherOrg.results).toEqual([]);
+  expect(outsider.results).toEqual([]);
+  await Promise.all([team, assigned, updated, otherOrg, outsider].map((s) => s.dispose()));
+});
+
+it('a partner subscription cannot select clinical fields: validation against the contract', async () => {
+  const s = subscribe(partnerUrl(hub), who.foodBank, `subscription { referralUpdated { patient { birthDate conditions { code } } } }`);
+  await eventually(() => expect(s.errors.length).toBe(1));
+  expect(JSON.stringify(s.errors[0])).toMatch(/GRAPHQL_VALIDATION_FAILED/);
+  const clinical = subscribe(partnerUrl(hub), who.foodBank, `subscription { myCarePlanChanges { cursor } }`);
+  await eventually(() => expect(clinical.errors.length).toBe(1));
+  await Promise.all([s.dispose(), clinical.dispose()]);
+});
+
+it('clinical tokens are refused on the partner socket', async () => {
+  const s = subscribe(partnerUrl(hub), who.socialWorker, PARTNER_VIEW('referralUpdated'));
+  expect((await s.waitForClose()).code).toBe(4403);
+});
+
+it('revoking consent withdraws the partner live feed at once', async () => {
+  const created = await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { patientId, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY', note: 'Second referral', send: true },
+  }, who.socialWorker);
+  expect(created.errors).toBeUndefined();
+  const referralId = created.data!.createReferral.id;
+  const updated = subscribe(partnerUrl(hub), who.foodBank, PARTNER_VIEW('referralUpdated'));
+  const team = subscribe(hub.gatewayUrl, who.socialWorker, CARE_TEAM_VIEW, { p: patientId });
+  await new Promise((r) => setTimeout(r, 300));
+
+  const revoked = await hub.query(`mutation($id: ID!) { revokeConsent(id: $id) { id status } }`, { id: consentId }, who.socialWorker);
+  expect(revoked.errors).toBeUndefined();
+  const cancelled = await hub.query(`mutation($id: ID!) { cancelReferral(id: $id, reason: "Patient withdrew consent") { status } }`, { id: referralId }, who.socialWorker);
+  expect(cancelled.errors).toBeUndefined();
+  await team.waitFor(1);
+  expect(team.results[0].data!.referralStatusChanged.status).toBe('cancelled');
+  await new Promise((r) => setTimeout(r, 500));
+  expect(updated.results).toEqual([]);
+  await Promise.all([updated.dispose(), team.dispose()]);
+});
