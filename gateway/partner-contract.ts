@@ -23,6 +23,8 @@
  *   are included when reachable from an included root field, and excluded
  *   otherwise, so introspection shows nothing a partner cannot query;
  * - elements already `@inaccessible` in the supergraph stay excluded.
+ * The result is checked the way the gateway builds its API schema: anything else
+ * the inaccessible spec forbids fails start-up (ContractError), never leaks.
  */
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
