@@ -53,6 +53,10 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Outlive the callers' keep-alive pools (the gateway reuses idle sockets for a few seconds):
+  // a server closing first makes a reused socket fail with ECONNRESET.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const server = new ApolloServer<C>({
     ...(o.apollo as ConstructorParameters<typeof ApolloServer<C>>[0]),
     includeStacktraceInErrorResponses: false,

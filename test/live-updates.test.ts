@@ -3,9 +3,11 @@
  * subgraphs per event, per-event authorization, resume from a cursor with nothing
  * lost or doubled, token rules, schema change and shutdown.
  */
+import { Client } from 'pg';
 import { Role } from '../shared/auth';
 import { composeSupergraph, subgraphSdls } from '../gateway/compose';
 import { SUBGRAPHS } from '../subgraphs';
+import { followCarePlans } from '../examples/live-care-plans';
 import { startHub, type TestHub } from './support/hub';
 import { eventually, subscribe } from './support/live';
 
@@ -117,7 +119,6 @@ it('refuses a cursor older than the retention window, and a cursor it never issu
   await first.dispose();
   await createPlan('After old news');
   const position = Buffer.from(cursor, 'base64url').toString().slice(3);
-  const { Client } = await import('pg');
   const c = new Client({ connectionString: hub.databaseUrl });
   await c.connect();
   await c.query(`UPDATE hub_events.event_log SET occurred_at = now() - interval '8 days' WHERE id > $1`, [position]);
@@ -168,7 +169,6 @@ describe('tokens on the socket', () => {
 
 it('shares one upstream feed: many subscribers add no database connections', async () => {
   const count = async () => {
-    const { Client } = await import('pg');
     const c = new Client({ connectionString: hub.databaseUrl });
     await c.connect();
     const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()`);
@@ -226,7 +226,6 @@ it('stops delivering to a member at once when their membership ends', async () =
 });
 
 it('the example client follows changes and resumes after the gateway ends its subscription', async () => {
-  const { followCarePlans } = await import('../examples/live-care-plans');
   const seen: string[] = [];
   const abort = new AbortController();
   const following = followCarePlans({ url: hub.gatewayUrl.replace(/^http/, 'ws'), token: coordinator, onChange: (c) => seen.push(c.carePlan!.title), signal: abort.signal });

@@ -1,0 +1,20 @@
+/** The gateway for bench/live-subscriptions.ts, alone in its process so its memory can be measured (IPC: 'memory' → after a full GC). */
+import 'reflect-metadata';
+import { startGateway } from '../gateway/server';
+
+async function main(): Promise<void> {
+  const gateway = await startGateway({ port: 0, databaseUrl: process.env.DATABASE_URL!, redisUrl: null });
+  process.send!({ type: 'listening', url: gateway.url });
+  process.on('message', async (m: { cmd: string }) => {
+    if (m.cmd === 'memory') {
+      for (let i = 0; i < 3; i++) (global as { gc?: () => void }).gc?.();
+      const u = process.memoryUsage();
+      process.send!({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external, connections: gateway.subscriptions().subscriberCount });
+    } else if (m.cmd === 'stop') {
+      await gateway.stop();
+      process.exit(0);
+    }
+  });
+}
+
+void main();
