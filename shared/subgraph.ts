@@ -27,6 +27,8 @@ export interface SubgraphContext {
 
 export interface Worker {
   stop(): Promise<void>;
+  /** For event consumers: resolves once every event committed before the call is applied. */
+  caughtUp?(): Promise<void>;
 }
 
 export interface WorkerDeps {

@@ -27,6 +27,8 @@ export interface TestHub {
   /** POSTs an operation to the gateway (or any URL) with a bearer token. */
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null, url?: string): Promise<GraphQLResponse<T>>;
   token(claims: { sub?: string; roles: Role[]; org?: string; expiresIn?: string | number }): Promise<string>;
+  /** Waits until every subgraph's event consumers have applied everything committed so far. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,9 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     gateway,
     query: (q, variables, token = adminToken, url = gateway.url) => postGraphQL(url, q, variables, token),
     token: ({ sub = `user-${crypto.randomUUID()}`, ...rest }) => mintDevToken({ sub, ...rest }),
+    settle: async () => {
+      for (const name of SUBGRAPH_NAMES) for (const w of subgraphs[name].workers) await w.caughtUp?.();
+    },
     stop: async () => {
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
