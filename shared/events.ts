@@ -204,6 +204,11 @@ export interface ConsumerOptions {
   handle(event: DomainEvent, manager: EntityManager): Promise<void>;
   /** Fallback poll, for a missed notification. */
   pollMs?: number;
+  /**
+   * Events applied per transaction, at most (default 1). More makes catching up
+   * with a long log faster; the effects and the cursor still commit together.
+   */
+  eventsPerTransaction?: number;
 }
 
 export interface Consumer {
@@ -228,13 +233,16 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
       if (stopped) return;
       const batch = await readEventsAfter(o.ds, cursor, 200);
       if (batch.length === 0) return;
-      for (const event of batch) {
+      const size = Math.max(1, o.eventsPerTransaction ?? 1);
+      for (let i = 0; i < batch.length; i += size) {
         if (stopped) return;
+        const events = batch.slice(i, i + size);
+        const last = events[events.length - 1].id;
         await o.ds.transaction(async (m) => {
-          if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
-          await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, event.id]);
+          for (const event of events) if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
+          await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, last]);
         });
-        cursor = event.id;
+        cursor = last;
       }
     }
   };

@@ -416,6 +416,23 @@ describe('small-cohort suppression', () => {
   });
 });
 
+describe('editable KPI targets', () => {
+  it('an admin moves a target, the figures are judged against it, and the change is on the log', async () => {
+    const UPDATE = `mutation($key: String!, $target: Float!) { updateKpiTarget(key: $key, target: $target) { key target updatedBy } }`;
+    const MARCH = ['2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'] as const; // 2 of 7: 0.29
+    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ target: 0.15, targetMet: false });
+    expect((await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.3 }, tokens.analyst)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 1.5 }, tokens.admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'target' });
+    expect((await gql(UPDATE, { key: 'NO_SUCH_KPI', target: 0.3 }, tokens.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const updated = await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.3 }, tokens.admin);
+    expect(updated.data!.updateKpiTarget).toEqual({ key: 'READMISSION_30_DAY', target: 0.3, updatedBy: 'admin-1' });
+    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ target: 0.3, targetMet: true });
+    const [change] = await metrics.ds.query(`SELECT actor, payload FROM hub_events.event_log WHERE type = 'KpiTargetChanged' ORDER BY id DESC LIMIT 1`);
+    expect(change).toEqual({ actor: 'admin-1', payload: { key: 'READMISSION_30_DAY', target: 0.3, previousTarget: 0.15, comparator: 'LESS_THAN' } });
+    await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.15 }, tokens.admin);
+  });
+});
+
 describe('Patient.utilization and CareTeam.performance', () => {
   const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
   const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { id utilization { admissions12Months edVisits6Months readmissions30Day } } } }`;

@@ -6,6 +6,7 @@ import { KpiTargetRecord, SatisfactionSurveyRecord } from './data/entities';
 import { CreateKpiTargets1732300400000 } from './data/migrations/1732300400000-CreateKpiTargets';
 import { CreateOutcomeReadModel1732300400100 } from './data/migrations/1732300400100-CreateOutcomeReadModel';
 import { startReadModelConsumer } from './data/read-model';
+import { seedSatisfactionSurveys } from './data/seed';
 import { KpiTargetResolver } from './schema/kpi-target';
 import { KpiReportResolver, ReferralPerformanceResolver } from './schema/kpis';
 import {
@@ -18,6 +19,7 @@ export const metricsSubgraph: SubgraphModule = {
   schema: 'metrics',
   entities: [KpiTargetRecord, SatisfactionSurveyRecord],
   migrations: [CreateEventCursors1732300000001, CreateKpiTargets1732300400000, CreateOutcomeReadModel1732300400100],
+  seed: seedSatisfactionSurveys,
   buildSchema: () =>
     buildFederatedSchema({
       resolvers: [

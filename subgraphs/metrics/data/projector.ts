@@ -52,10 +52,6 @@ function skip(a: Applied, reason: string): void {
   a.log?.warn({ eventId: a.event.id, type: a.event.type, reason }, 'event not applied to the metrics read model');
 }
 
-async function ensurePatient(m: EntityManager, patientId: string, position: string): Promise<void> {
-  await m.query(`INSERT INTO metrics.patient (patient_id, position) VALUES ($1, $2) ON CONFLICT (patient_id) DO NOTHING`, [patientId, position]);
-}
-
 // ---------------------------------------------------------------- patients
 
 const patientRegistered: Handler = async ({ m, event, patientId }) => {
@@ -66,28 +62,29 @@ const patientRegistered: Handler = async ({ m, event, patientId }) => {
   );
 };
 
-/** The snapshot other subgraphs keep; fields absent from the payload keep their value. */
+/** The snapshot other subgraphs keep; fields absent from the payload keep their value. One statement. */
 const patientSummaryChanged: Handler = async ({ m, event, p, patientId }) => {
-  await ensurePatient(m, patientId, '0');
-  const sets: string[] = [];
-  const params: unknown[] = [patientId, event.id];
+  const params: unknown[] = [patientId, event.id, event.occurredAt, upper(p.riskTier)];
+  const columns: string[] = [];
   const set = (column: string, value: unknown) => {
     params.push(value);
-    sets.push(`${column} = $${params.length}`);
+    columns.push(column);
   };
   if ('riskTier' in p) set('risk_tier', upper(p.riskTier));
   if ('laceScore' in p) set('lace_score', num(p.laceScore));
   if ('chronicConditionCount' in p) set('chronic_condition_count', num(p.chronicConditionCount) ?? 0);
   if ('charlsonCategories' in p) set('charlson_categories', list(p.charlsonCategories).map(upper).filter((c): c is string => c !== null).sort());
   if ('ccmConsentActive' in p) set('ccm_consent_active', bool(p.ccmConsentActive) ?? false);
-  if (sets.length === 0) return;
-  await m.query(`UPDATE metrics.patient SET ${sets.join(', ')}, position = $2 WHERE patient_id = $1 AND position < $2`, params);
-  if ('riskTier' in p) {
-    await m.query(
-      `INSERT INTO metrics.patient_risk_history (patient_id, position, effective_at, risk_tier) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [patientId, event.id, event.occurredAt, upper(p.riskTier)],
-    );
-  }
+  if (columns.length === 0) return;
+  const history = 'riskTier' in p
+    ? `WITH history AS (INSERT INTO metrics.patient_risk_history (patient_id, position, effective_at, risk_tier) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING) `
+    : '';
+  await m.query(
+    `${history}INSERT INTO metrics.patient (patient_id, position, ${columns.join(', ')}) VALUES ($1, $2, ${columns.map((_, i) => `$${i + 5}`).join(', ')})
+     ON CONFLICT (patient_id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, position = EXCLUDED.position
+     WHERE metrics.patient.position < EXCLUDED.position`,
+    params,
+  );
 };
 
 /** FHIR Condition.clinicalStatus values in which the condition is present. */
@@ -97,7 +94,6 @@ const conditionChanged: Handler = async (a) => {
   const { m, event, p, patientId } = a;
   const conditionId = text(p.conditionId) ?? text(event.aggregateId);
   if (!conditionId) return skip(a, 'no conditionId');
-  await ensurePatient(m, patientId, '0');
   await m.query(
     `INSERT INTO metrics.condition (condition_id, patient_id, code, charlson_category, chronic, clinical_status, position)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -108,10 +104,10 @@ const conditionChanged: Handler = async (a) => {
   );
   // The patient's categories follow their present conditions (PatientSummaryChanged carries the same list).
   await m.query(
-    `UPDATE metrics.patient SET charlson_categories = ARRAY(
-       SELECT DISTINCT charlson_category FROM metrics.condition
-        WHERE patient_id = $1 AND charlson_category IS NOT NULL AND clinical_status = ANY($2) ORDER BY 1)
-     WHERE patient_id = $1`,
+    `INSERT INTO metrics.patient (patient_id, position, charlson_categories)
+     VALUES ($1, 0, ARRAY(SELECT DISTINCT charlson_category FROM metrics.condition
+                           WHERE patient_id = $1 AND charlson_category IS NOT NULL AND clinical_status = ANY($2) ORDER BY 1))
+     ON CONFLICT (patient_id) DO UPDATE SET charlson_categories = EXCLUDED.charlson_categories`,
     [patientId, PRESENT_STATUSES],
   );
 };
@@ -154,8 +150,8 @@ const patientDischarged: Handler = async (a) => {
   const encounterId = text(p.encounterId) ?? text(event.aggregateId);
   const dischargedAt = time(p.dischargedAt);
   if (!encounterId || !dischargedAt) return skip(a, 'a discharge needs encounterId and dischargedAt');
-  const [known] = await m.query(`SELECT admitted_at FROM metrics.stay WHERE encounter_id = $1`, [encounterId]);
-  const admittedAt = time(p.admittedAt) ?? (known ? new Date(known.admitted_at) : null);
+  const known = async () => (await m.query(`SELECT admitted_at FROM metrics.stay WHERE encounter_id = $1`, [encounterId]))[0]?.admitted_at;
+  const admittedAt = time(p.admittedAt) ?? time(await known());
   if (!admittedAt || dischargedAt < admittedAt) return skip(a, 'the discharge is before the admission, or the admission is unknown');
   await m.query(
     `INSERT INTO metrics.stay (encounter_id, patient_id, kind, admitted_at, discharged_at, disposition, acuity, planned, principal_diagnosis, cost, position)
@@ -181,34 +177,46 @@ interface StayRow {
  * rows, so it is the same whatever order or how often events arrive.
  */
 export async function refreshHospitalStays(m: EntityManager, patientId: string): Promise<void> {
-  const rows: StayRow[] = await m.query(
-    `SELECT encounter_id, kind, admitted_at, discharged_at, disposition, planned, principal_diagnosis
-       FROM metrics.stay WHERE patient_id = $1 AND kind IN ('INPATIENT', 'OBSERVATION')`,
-    [patientId],
+  // One round trip for the facts, one for the rewrite: this runs for every admission, discharge and visit.
+  const [{ stays: rows, visits: visitRows }]: [{ stays: StayRow[] | null; visits: { kind: string; started_at: string }[] | null }] = await m.query(
+    `SELECT (SELECT json_agg(s) FROM (SELECT encounter_id, kind, admitted_at, discharged_at, disposition, planned, principal_diagnosis
+                                        FROM metrics.stay WHERE patient_id = $1 AND kind IN ('INPATIENT', 'OBSERVATION')) s) AS stays,
+            (SELECT json_agg(v) FROM (SELECT kind, started_at FROM metrics.visit WHERE patient_id = $1 AND kind = ANY($2)) v) AS visits`,
+    [patientId, FOLLOW_UP_VISIT_KINDS],
   );
-  await m.query(`DELETE FROM metrics.hospital_stay WHERE patient_id = $1`, [patientId]);
-  if (rows.length === 0) return;
-  const stays: RecordedStay[] = rows.map((r) => ({
+  const stays: RecordedStay[] = (rows ?? []).map((r) => ({
     encounterId: r.encounter_id, patientId, kind: r.kind as RecordedStay['kind'], admittedAt: new Date(r.admitted_at),
     dischargedAt: r.discharged_at ? new Date(r.discharged_at) : null, disposition: r.disposition ?? 'HOME', planned: r.planned,
     principalDiagnosis: r.principal_diagnosis,
   }));
-  const visits = ((await m.query(`SELECT kind, started_at FROM metrics.visit WHERE patient_id = $1 AND kind = ANY($2)`, [patientId, FOLLOW_UP_VISIT_KINDS])) as { kind: string; started_at: Date }[])
-    .map((v) => ({ kind: v.kind, at: new Date(v.started_at) }));
+  const visits = (visitRows ?? []).map((v) => ({ kind: v.kind, at: new Date(v.started_at) }));
 
-  const values: unknown[] = [];
-  const tuples = allStayOutcomes(stays).map((s) => {
+  const outcomes = allStayOutcomes(stays);
+  const values: unknown[] = [patientId, outcomes.map((o) => o.encounterIds[0])];
+  const tuples = outcomes.map((s) => {
     const needs = !s.inProgress && needsFollowUp(s.finalDisposition);
     const followUp = needs && s.dischargedAt ? firstFollowUpVisit(s.dischargedAt, visits) : null;
-    const row = [s.encounterIds[0], patientId, s.encounterIds, s.admittedAt, s.dischargedAt, s.inProgress, s.finalDisposition, s.excludedReason,
+    const row = [s.encounterIds[0], s.encounterIds, s.admittedAt, s.dischargedAt, s.inProgress, s.finalDisposition, s.excludedReason,
       s.readmitted, s.readmissionEncounterId, needs, followUp?.at ?? null, followUp?.kind ?? null];
     const base = values.length;
     values.push(...row);
     return `(${row.map((_, i) => `$${base + i + 1}`).join(', ')})`;
   });
+  // The stays no longer standing alone (merged into a transfer) go; the others are upserted. No key is both
+  // deleted and inserted, so the order in which PostgreSQL runs the two parts does not matter.
+  const gone = `DELETE FROM metrics.hospital_stay WHERE patient_id = $1 AND NOT (first_encounter_id = ANY($2::text[]))`;
+  if (tuples.length === 0) return void (await m.query(gone, values));
   await m.query(
-    `INSERT INTO metrics.hospital_stay (first_encounter_id, patient_id, encounter_ids, admitted_at, discharged_at, in_progress, final_disposition,
-       excluded_reason, readmitted, readmission_encounter_id, needs_follow_up, follow_up_at, follow_up_kind) VALUES ${tuples.join(', ')}`,
+    `WITH gone AS (${gone})
+     INSERT INTO metrics.hospital_stay (first_encounter_id, patient_id, encounter_ids, admitted_at, discharged_at, in_progress, final_disposition,
+       excluded_reason, readmitted, readmission_encounter_id, needs_follow_up, follow_up_at, follow_up_kind)
+     SELECT v.first, $1, v.ids::text[], v.admitted::timestamptz, v.discharged::timestamptz, v.in_progress::boolean, v.disposition, v.excluded,
+            v.readmitted::boolean, v.readmission, v.needs::boolean, v.follow_up::timestamptz, v.follow_up_kind
+       FROM (VALUES ${tuples.join(', ')}) AS v(first, ids, admitted, discharged, in_progress, disposition, excluded, readmitted, readmission, needs, follow_up, follow_up_kind)
+     ON CONFLICT (first_encounter_id) DO UPDATE SET encounter_ids = EXCLUDED.encounter_ids, admitted_at = EXCLUDED.admitted_at,
+       discharged_at = EXCLUDED.discharged_at, in_progress = EXCLUDED.in_progress, final_disposition = EXCLUDED.final_disposition,
+       excluded_reason = EXCLUDED.excluded_reason, readmitted = EXCLUDED.readmitted, readmission_encounter_id = EXCLUDED.readmission_encounter_id,
+       needs_follow_up = EXCLUDED.needs_follow_up, follow_up_at = EXCLUDED.follow_up_at, follow_up_kind = EXCLUDED.follow_up_kind`,
     values,
   );
 }
@@ -219,14 +227,21 @@ export async function refreshHospitalStays(m: EntityManager, patientId: string):
 const membershipKey = (teamId: string, member: Payload) =>
   text(member.membershipId) ?? `${teamId}:${text(member.practitionerId)}:${upper(member.role) ?? ''}`;
 
-async function upsertMember(m: EntityManager, teamId: string, member: Payload, active: boolean, position: string): Promise<void> {
-  const practitionerId = text(member.practitionerId);
-  if (!practitionerId) return;
+async function upsertMembers(m: EntityManager, teamId: string, members: Payload[], active: boolean, position: string): Promise<void> {
+  // One row per key: a statement may not upsert the same row twice.
+  const rows = [...new Map(members.filter((x) => text(x.practitionerId) !== null).map((x) => [membershipKey(teamId, x), x])).values()];
+  if (rows.length === 0) return;
+  const values: unknown[] = [teamId, active, position];
+  const tuples = rows.map((x) => {
+    values.push(membershipKey(teamId, x), text(x.practitionerId), upper(x.role));
+    const k = values.length;
+    return `($${k - 2}, $1, $${k - 1}, $${k}, $2::boolean, $3::bigint)`;
+  });
   await m.query(
-    `INSERT INTO metrics.care_team_member (membership_key, care_team_id, practitioner_id, role, active, position) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO metrics.care_team_member (membership_key, care_team_id, practitioner_id, role, active, position) VALUES ${tuples.join(', ')}
      ON CONFLICT (membership_key) DO UPDATE SET active = EXCLUDED.active, role = COALESCE(EXCLUDED.role, metrics.care_team_member.role), position = EXCLUDED.position
      WHERE metrics.care_team_member.position < EXCLUDED.position`,
-    [membershipKey(teamId, member), teamId, practitionerId, upper(member.role), active, position],
+    values,
   );
 }
 
@@ -255,14 +270,12 @@ const careTeamFormed: Handler = async (a) => {
      ON CONFLICT (care_team_id) DO NOTHING`,
     [teamId, patientId, event.occurredAt, event.id],
   );
-  for (const member of list(p.members)) {
-    if (member && typeof member === 'object') await upsertMember(m, teamId, member as Payload, true, event.id);
-  }
+  await upsertMembers(m, teamId, list(p.members).filter((x): x is Payload => !!x && typeof x === 'object'), true, event.id);
 };
 
 const careTeamMemberAdded: Handler = async ({ m, event, p }) => {
   const teamId = text(p.careTeamId) ?? text(event.aggregateId);
-  if (teamId) await upsertMember(m, teamId, p, true, event.id);
+  if (teamId) await upsertMembers(m, teamId, [p], true, event.id);
 };
 
 const careTeamMembershipEnded: Handler = async ({ m, event, p }) => {
@@ -277,7 +290,7 @@ const careCoordinatorHandedOver: Handler = async ({ m, event, p }) => {
   const to = text(p.toPractitionerId);
   if (!teamId) return;
   if (from) await endMembership(m, teamId, { membershipId: p.endedMembershipId, practitionerId: from, role: 'CARE_COORDINATOR' }, event.id);
-  if (to) await upsertMember(m, teamId, { membershipId: p.membershipId, practitionerId: to, role: 'CARE_COORDINATOR' }, true, event.id);
+  if (to) await upsertMembers(m, teamId, [{ membershipId: p.membershipId, practitionerId: to, role: 'CARE_COORDINATOR' }], true, event.id);
 };
 
 const careTeamStatusChanged: Handler = async ({ m, event, p }) => {

@@ -2,7 +2,7 @@
  * Running the read model: the event consumer that keeps it current, the
  * rebuild that replays the whole log into empty tables, and how far behind it is.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { latestEventPosition, readEventsAfter, startConsumer, type Consumer, type EventTransport } from '../../../shared/events';
 import type { Logger } from '../../../shared/logger';
 import { projectEvent, READ_MODEL_TABLES } from './projector';
@@ -12,15 +12,23 @@ export const READ_MODEL_CONSUMER = 'metrics-read-model';
 
 const consumers = new WeakMap<DataSource, Consumer>();
 
+/** Catching up with a long log (a fresh deployment, the demo seed) applies up to this many events per transaction. */
+const EVENTS_PER_TRANSACTION = 100;
+
 export async function startReadModelConsumer(ds: DataSource, transport: EventTransport, log: Logger): Promise<Consumer> {
+  const tuned = new WeakSet<EntityManager>();
   const consumer = await startConsumer({
     ds,
     transport,
     name: READ_MODEL_CONSUMER,
+    eventsPerTransaction: EVENTS_PER_TRANSACTION,
     handle: async (event, m) => {
-      // Not waiting for the WAL flush is safe here: a crash loses the effects and the cursor together,
-      // and the events are replayed from the log. It keeps catching up fast (no fsync per event).
-      await m.query('SET LOCAL synchronous_commit TO OFF');
+      if (!tuned.has(m)) {
+        tuned.add(m);
+        // Not waiting for the WAL flush is safe here: a crash loses the effects and the cursor together,
+        // and the events are applied again from the log.
+        await m.query('SET LOCAL synchronous_commit TO OFF');
+      }
       await projectEvent(event, m, log);
     },
   });
