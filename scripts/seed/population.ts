@@ -40,11 +40,21 @@ export interface DemoEncounter {
 }
 export interface DemoSocialNeed { id: string; category: SocialNeedCategory; instrument: string; screenedAt: string; status: string }
 export interface DemoConsent { id: string; kind: 'CCM_SERVICES' | 'SHARE_WITH_PARTNER'; status: 'active'; partnerId: string | null; start: string }
+/** A closed-loop referral of a social need to a partner, at some point of its Gravity workflow. */
+export interface DemoReferral {
+  id: string; partnerId: string; socialNeedId: string; category: SocialNeedCategory; note: string;
+  requestedBy: string; status: 'requested' | 'accepted' | 'in-progress' | 'completed' | 'rejected';
+  /** When each status was reached, in order (requested first). */
+  history: { status: string; at: Date }[];
+  outcome: string | null;
+}
 export interface DemoPatient {
   index: number; id: string; mrn: string; givenName: string; familyName: string; birthDate: string;
   administrativeSex: 'male' | 'female'; phone: string; email: string; addressLine: string; city: string; state: string;
   postalCode: string; preferredLanguage: string; interpreterNeeded: boolean; primaryCarePractitionerId: string;
   conditions: DemoCondition[]; encounters: DemoEncounter[]; socialNeeds: DemoSocialNeed[]; consents: DemoConsent[];
+  /** Referrals of this patient's social needs (each with the patient's consent to share with that partner). */
+  referrals: DemoReferral[];
   /** Managed patients have a care team and a care plan. */
   careTeam: { id: string; members: { practitionerId: string; role: string }[]; carePlanId: string; planStatus: string } | null;
 }
@@ -142,6 +152,25 @@ export function demoPatient(index: number): DemoPatient {
 
   const managed = nConditions >= 2 && r() < 0.6;
   const consents: DemoConsent[] = managed ? [{ id: stableUuid(`consent:${index}:ccm`), kind: 'CCM_SERVICES', status: 'active', partnerId: null, start: new Date(DEMO_EPOCH - 200 * DAY).toISOString().slice(0, 10) }] : [];
+
+  // Managed patients' social needs are referred to a partner that serves their need and ZIP,
+  // after the patient consents to share with that partner (Gravity SDOH: SDOHCC Consent).
+  const referrals: DemoReferral[] = [];
+  for (const need of managed ? socialNeeds : []) {
+    const partner = DEMO_PARTNERS.find((x) => x.acceptingReferrals && x.categories.includes(need.category) && x.serviceArea.includes(postalCode));
+    if (!partner || r() < 0.3) continue;
+    consents.push({ id: stableUuid(`consent:${index}:share:${partner.id}`), kind: 'SHARE_WITH_PARTNER', status: 'active', partnerId: partner.id, start: need.screenedAt });
+    const status = pick(r, ['requested', 'accepted', 'in-progress', 'completed', 'completed', 'completed', 'rejected'] as const);
+    const requestedAt = new Date(Date.parse(need.screenedAt) + (1 + Math.floor(r() * 5)) * DAY);
+    const path = { requested: ['requested'], accepted: ['requested', 'accepted'], 'in-progress': ['requested', 'accepted', 'in-progress'], completed: ['requested', 'accepted', 'in-progress', 'completed'], rejected: ['requested', 'rejected'] }[status];
+    let at = requestedAt.getTime();
+    const history = path.map((s, k) => ({ status: s, at: new Date((at += k === 0 ? 0 : (1 + Math.floor(r() * 6)) * DAY)) }));
+    referrals.push({
+      id: stableUuid(`referral:${index}:${need.category}`), partnerId: partner.id, socialNeedId: need.id, category: need.category,
+      note: `Referred after ${need.instrument} screening`, requestedBy: 'demo-social-worker', status, history,
+      outcome: status === 'completed' ? 'Service delivered and confirmed with the patient' : null,
+    });
+  }
   const careTeam = managed
     ? {
         id: stableUuid(`team:${index}`),
@@ -161,7 +190,7 @@ export function demoPatient(index: number): DemoPatient {
     administrativeSex: sex, phone: `+1-617-555-${String(1000 + (index % 9000)).padStart(4, '0')}`,
     email: `${givenName}.${familyName}.${index}@example.net`.toLowerCase(), addressLine: `${10 + Math.floor(r() * 890)} ${pick(r, ['Main', 'Elm', 'Prospect', 'Broadway', 'Oak'])} St`,
     city: 'Cambridge', state: 'MA', postalCode, preferredLanguage: language, interpreterNeeded: language !== 'en' && r() < 0.6,
-    primaryCarePractitionerId: 'demo-physician', conditions, encounters, socialNeeds, consents, careTeam,
+    primaryCarePractitionerId: 'demo-physician', conditions, encounters, socialNeeds, consents, referrals, careTeam,
   };
 }
 
