@@ -82,6 +82,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   // Live subscriptions read the shared event log: one feed for the whole instance.
   const databaseUrl = o.databaseUrl ?? (await resolveDatabaseUrl());
   const pool = new Pool({ connectionString: databaseUrl, max: 5, application_name: 'care-team-hub:gateway' });
+  // An idle client dropped by the server (restart, failover, a test dropping its database) must not crash the process.
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle event-log connection lost'));
   const redisUrl = o.redisUrl === undefined ? config.redisUrl : (o.redisUrl ?? undefined);
   const transport: EventTransport = redisUrl ? new RedisStreamTransport(redisUrl, databaseUrl) : new PgNotifyTransport(databaseUrl);
   const feed = new EventFeed(pool, transport);
