@@ -1,33 +1,78 @@
 /** The care-teams subgraph: teams, care plans, transitional care and CCM time. */
-import { CreateEventCursors1732300000001 } from '../../shared/events';
+import { config } from '../../shared/config';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { CreateEventCursors1732300000001, startConsumer, type Consumer } from '../../shared/events';
 import { buildFederatedSchema, isUuid } from '../../shared/federation';
-import type { SubgraphModule } from '../../shared/subgraph';
+import type { SubgraphContext, SubgraphModule } from '../../shared/subgraph';
+import { parseHolidayCalendar } from './domain';
 import { seedCareTeams } from './data/seed';
-import { CarePlanRecord, CareTeamMemberRecord, CareTeamRecord } from './data/entities';
+import {
+  CarePlanActivityRecord, CarePlanRecord, CarePlanRevisionRecord, CareTeamMemberRecord, CareTeamRecord, CcmTimeEntryRecord, GoalRecord,
+  PatientSnapshotRecord, PractitionerRecord, TransitionalCareEpisodeRecord, TransitionalCareStepRecord,
+} from './data/entities';
 import { CreateCareTeams1732300200000 } from './data/migrations/1732300200000-CreateCareTeams';
+import { CarePlanDetailsTransitionalCareCcm1732300200100 } from './data/migrations/1732300200100-CarePlanDetailsTransitionalCareCcm';
+import { PATIENT_EVENT_TYPES, patientEventHandler } from './data/patient-events';
+import { canSeeByReference } from './schema/access';
 import { CarePlanResolver, resolveCarePlanReference } from './schema/care-plan';
-import { CareTeamResolver, PatientCareResolver, careTeamById } from './schema/care-team';
-import { canAccessPatient } from './schema/access';
-import { CarePlan, CareTeam, Patient } from './schema/types';
-import type { SubgraphContext } from '../../shared/subgraph';
+import { CareTeamMemberResolver, CareTeamResolver, PatientCareResolver } from './schema/care-team';
+import { CcmTimeResolver, PatientCcmResolver } from './schema/ccm';
+import { careTeamById } from './schema/loaders';
+import { CarePlanActivityResolver, GoalResolver } from './schema/plan-items';
+import { PractitionerResolver, resolvePractitionerReference } from './schema/practitioner';
+import { PatientTransitionalCareResolver, TransitionalCareEpisodeResolver, TransitionalCareStepResolver } from './schema/transitional-care';
+import { CarePlan, CareTeam, Patient, Practitioner } from './schema/types';
+import { WorklistResolver } from './schema/worklist';
+
+/** Name of the consumer of patients events (its cursor row in care_teams.event_cursor). */
+export const PATIENT_EVENTS_CONSUMER = 'care-teams:patient-events';
 
 export const careTeamsSubgraph: SubgraphModule = {
   name: 'care-teams',
   schema: 'care_teams',
-  entities: [CareTeamRecord, CareTeamMemberRecord, CarePlanRecord],
-  migrations: [CreateEventCursors1732300000001, CreateCareTeams1732300200000],
+  entities: [
+    PractitionerRecord, CareTeamRecord, CareTeamMemberRecord, CarePlanRecord, GoalRecord, CarePlanActivityRecord, CarePlanRevisionRecord,
+    PatientSnapshotRecord, TransitionalCareEpisodeRecord, TransitionalCareStepRecord, CcmTimeEntryRecord,
+  ],
+  migrations: [CreateEventCursors1732300000001, CreateCareTeams1732300200000, CarePlanDetailsTransitionalCareCcm1732300200100],
   seed: seedCareTeams,
   buildSchema: () =>
     buildFederatedSchema({
-      resolvers: [PatientCareResolver, CareTeamResolver, CarePlanResolver],
-      orphanedTypes: [Patient, CareTeam, CarePlan],
+      resolvers: [
+        PatientCareResolver, CareTeamResolver, CareTeamMemberResolver, PractitionerResolver, CarePlanResolver, GoalResolver,
+        CarePlanActivityResolver, PatientTransitionalCareResolver, TransitionalCareEpisodeResolver, TransitionalCareStepResolver,
+        PatientCcmResolver, CcmTimeResolver, WorklistResolver,
+      ],
+      orphanedTypes: [Patient, CareTeam, CarePlan, Practitioner],
       referenceResolvers: {
         Patient: (ref: { id: string }) => ({ id: ref.id }),
+        // The subscription layer authorizes each CarePlanChanged event through this: null for non-members.
         CarePlan: resolveCarePlanReference,
         CareTeam: async (ref: { id: string }, ctx: SubgraphContext) => {
           const team = isUuid(ref.id) ? await careTeamById(ctx).load(ref.id) : null;
-          return team && (await canAccessPatient(ctx, team.patientId)) ? team : null;
+          return team && (await canSeeByReference(ctx, team.patientId)) ? team : null;
         },
+        Practitioner: resolvePractitionerReference,
       },
     }),
+  startWorkers: async ({ ds, transport, log }) => {
+    const holidays = parseHolidayCalendar(config.tcmHolidays);
+    // Its own small pool: background event handling neither waits for nor takes request connections
+    // (and is not counted by the request-path query counters tests use to prove batching).
+    const own = new DataSource({ ...ds.options, poolSize: 2, logging: false, logger: undefined } as DataSourceOptions);
+    await own.initialize();
+    const consumer = await startConsumer({
+      ds: own, transport, name: PATIENT_EVENTS_CONSUMER, types: PATIENT_EVENT_TYPES,
+      handle: patientEventHandler({ source: 'care-teams', holidays, log }),
+    });
+    // A Consumer (caughtUp() lets tests wait for it) that also closes its pool.
+    const worker: Consumer = {
+      caughtUp: () => consumer.caughtUp(),
+      stop: async () => {
+        await consumer.stop();
+        await own.destroy();
+      },
+    };
+    return [worker];
+  },
 };

@@ -5,3 +5,7 @@ export * from './coordinator';
 export * from './business-days';
 export * from './transitional-care';
 export * from './ccm-billing';
+export * from './dates';
+export * from './plan-revisions';
+export * from './ccm-time';
+export * from './tcm-events';

@@ -1,22 +1,28 @@
-/** Care plans (FHIR CarePlan): lifecycle, versions and history. */
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { In } from 'typeorm';
+/** Care plans (FHIR CarePlan): lifecycle, versions and revision history. */
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { badInput } from '../../../shared/errors';
-import { recordEvent } from '../../../shared/events';
-import { alignByKey, isUuid } from '../../../shared/federation';
+import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
-import { CarePlanRecord } from '../data/entities';
-import { canAccessPatient } from './access';
+import {
+  CarePlanChangeKind, CarePlanIntent, CarePlanStatus, CareTeamStatus, carePlanLifecycle, diffFields,
+} from '../domain';
+import { CarePlanRecord, CareTeamRecord, type CarePlanProblem } from '../data/entities';
+import { assertCareTeamRole, canSeeByReference } from './access';
 import { requireCareTeam } from './care-team';
-import { CarePlan, Patient } from './types';
+import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan, revisionsByPlan } from './loaders';
+import { PLAN_FIELDS, changeCarePlan, recordPlanRevision, assertPlanEditable } from './plan-changes';
+import { CarePlan, CarePlanActivity, CarePlanRevision, CareTeam, Goal, Patient } from './types';
 
-export const carePlanById = (ctx: SubgraphContext) =>
-  ctx.loaders.get<string, CarePlanRecord | null>('carePlanById', async (ids) =>
-    alignByKey(ids, await ctx.db.getRepository(CarePlanRecord).findBy({ id: In([...ids]) }), (p) => p.id));
-
+/** Null for anyone outside the patient's care team: the subscription layer authorizes each event this way. */
 export async function resolveCarePlanReference(ref: { id: string }, ctx: SubgraphContext) {
   const plan = isUuid(ref.id) ? await carePlanById(ctx).load(ref.id) : null;
-  return plan && (await canAccessPatient(ctx, plan.patientId)) ? plan : null;
+  return plan && (await canSeeByReference(ctx, plan.patientId)) ? plan : null;
+}
+
+@InputType({ description: 'A problem the plan addresses: conditionId or text, not both' })
+class CarePlanProblemInput {
+  @Field(() => ID, { nullable: true }) conditionId?: string | null;
+  @Field(() => String, { nullable: true }) text?: string | null;
 }
 
 @InputType()
@@ -24,12 +30,61 @@ class CreateCarePlanInput {
   @Field(() => ID) careTeamId: string;
   @Field() title: string;
   @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => CarePlanIntent, { nullable: true, description: 'Defaults to PLAN' }) intent?: CarePlanIntent | null;
+  @Field(() => Date, { nullable: true }) periodStart?: Date | null;
+  @Field(() => Date, { nullable: true }) periodEnd?: Date | null;
+  @Field(() => [CarePlanProblemInput], { nullable: true }) addresses?: CarePlanProblemInput[] | null;
+  @Field(() => [String], { nullable: true }) patientPriorities?: string[] | null;
 }
+
+@InputType({ description: 'Fields left out stay as they are; null clears an optional field' })
+class UpdateCarePlanInput {
+  @Field(() => ID) carePlanId: string;
+  @Field(() => Int, { description: 'The version the edit is based on' }) expectedVersion: number;
+  @Field(() => String, { nullable: true }) title?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => CarePlanIntent, { nullable: true }) intent?: CarePlanIntent | null;
+  @Field(() => Date, { nullable: true }) periodStart?: Date | null;
+  @Field(() => Date, { nullable: true }) periodEnd?: Date | null;
+  @Field(() => [CarePlanProblemInput], { nullable: true }) addresses?: CarePlanProblemInput[] | null;
+  @Field(() => [String], { nullable: true }) patientPriorities?: string[] | null;
+}
+
+@InputType()
+class ChangeCarePlanStatusInput {
+  @Field(() => ID) carePlanId: string;
+  @Field(() => Int) expectedVersion: number;
+  @Field(() => CarePlanStatus) status: CarePlanStatus;
+}
+
+const emptyToNull = (v: string | null | undefined) => (v?.trim() ? v.trim() : null);
+
+function toProblems(input: CarePlanProblemInput[]): CarePlanProblem[] {
+  return input.map((p) => {
+    const conditionId = emptyToNull(p.conditionId);
+    const text = emptyToNull(p.text);
+    if ((conditionId === null) === (text === null)) throw badInput('Each problem is a condition id or a text, not both or neither', 'addresses');
+    if (conditionId !== null && !isUuid(conditionId)) throw badInput('conditionId must be a condition id', 'addresses');
+    return { conditionId, text };
+  });
+}
+
+function toPriorities(input: string[]): string[] {
+  return input.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+function assertPeriod(start: Date | null, end: Date | null): void {
+  if (start && end && end.getTime() < start.getTime()) throw badInput('The plan period cannot end before it starts', 'periodEnd');
+}
+
+/** The plan before any field is set (missing fields count as null): what a CREATED revision diffs against. */
+const NOTHING: Partial<CarePlanRecord> = { addresses: [], patientPriorities: [] };
 
 @Resolver(() => CarePlan)
 export class CarePlanResolver {
-  @Query(() => CarePlan, { nullable: true })
+  @Query(() => CarePlan, { nullable: true, description: "A care plan, for the patient's care team and admins" })
   carePlan(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
+    assertCareTeamRole(ctx);
     return resolveCarePlanReference({ id }, ctx);
   }
 
@@ -38,20 +93,87 @@ export class CarePlanResolver {
     return { id: plan.patientId };
   }
 
-  @Mutation(() => CarePlan, { description: 'Drafts a care plan for the team\'s patient' })
+  @FieldResolver(() => CareTeam, { nullable: true })
+  careTeam(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext) {
+    return careTeamById(ctx).load(plan.careTeamId);
+  }
+
+  @FieldResolver(() => [Goal])
+  goals(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext) {
+    return goalsByPlan(ctx).load(plan.id);
+  }
+
+  @FieldResolver(() => [CarePlanActivity])
+  activities(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext) {
+    return activitiesByPlan(ctx).load(plan.id);
+  }
+
+  @FieldResolver(() => [CarePlanRevision], { description: 'Every version, oldest first: who changed what, when, before and after' })
+  history(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext) {
+    return revisionsByPlan(ctx).load(plan.id);
+  }
+
+  @Mutation(() => CarePlan, { description: "Drafts a care plan for the team's patient (version 1)" })
   async createCarePlan(@Arg('input') input: CreateCarePlanInput, @Ctx() ctx: SubgraphContext) {
     const team = await requireCareTeam(ctx, input.careTeamId);
-    if (!input.title.trim()) throw badInput('title must not be empty', 'title');
+    if (team.status !== CareTeamStatus.ACTIVE) throw badInput(`The care team is ${team.status}; plans are made by an active team`, 'careTeamId');
+    const title = input.title.trim();
+    if (!title) throw badInput('title must not be empty', 'title');
+    assertPeriod(input.periodStart ?? null, input.periodEnd ?? null);
+    const fields = {
+      title, description: emptyToNull(input.description), status: CarePlanStatus.DRAFT, intent: input.intent ?? CarePlanIntent.PLAN,
+      periodStart: input.periodStart ?? null, periodEnd: input.periodEnd ?? null,
+      addresses: toProblems(input.addresses ?? []), patientPriorities: toPriorities(input.patientPriorities ?? []),
+    };
     return ctx.db.transaction(async (m) => {
-      const plan = await m.save(m.create(CarePlanRecord, {
-        patientId: team.patientId, careTeamId: team.id, title: input.title.trim(), description: input.description ?? null,
-        status: 'draft', intent: 'plan', version: 1,
-      }));
-      await recordEvent(m, ctx.source, {
-        type: 'CarePlanChanged', aggregateType: 'CarePlan', aggregateId: plan.id, patientId: plan.patientId, actor: ctx.principal.sub,
-        payload: { carePlanId: plan.id, careTeamId: team.id, version: plan.version, changeKind: 'CREATED', changedFields: ['title', 'description', 'status'] },
-      });
+      const plan = await m.save(m.create(CarePlanRecord, { ...fields, patientId: team.patientId, careTeamId: team.id, version: 1 }));
+      await recordPlanRevision(m, ctx, plan, { changeKind: CarePlanChangeKind.CREATED, changes: diffFields<Partial<CarePlanRecord>>(NOTHING, fields, PLAN_FIELDS) });
       return plan;
     });
+  }
+
+  @Mutation(() => CarePlan, { description: "Edits the plan's own fields; CONFLICT (with currentVersion) when expectedVersion is stale" })
+  async updateCarePlan(@Arg('input') input: UpdateCarePlanInput, @Ctx() ctx: SubgraphContext) {
+    const { plan } = await changeCarePlan(ctx, input.carePlanId, input.expectedVersion, async (_m, p) => {
+      assertPlanEditable(p);
+      const before = { ...p };
+      if (input.title !== undefined) {
+        const title = input.title?.trim();
+        if (!title) throw badInput('title must not be empty', 'title');
+        p.title = title;
+      }
+      if (input.description !== undefined) p.description = emptyToNull(input.description);
+      if (input.intent !== undefined) {
+        if (input.intent === null) throw badInput('intent cannot be cleared', 'intent');
+        p.intent = input.intent;
+      }
+      if (input.periodStart !== undefined) p.periodStart = input.periodStart;
+      if (input.periodEnd !== undefined) p.periodEnd = input.periodEnd;
+      if (input.addresses !== undefined) p.addresses = toProblems(input.addresses ?? []);
+      if (input.patientPriorities !== undefined) p.patientPriorities = toPriorities(input.patientPriorities ?? []);
+      assertPeriod(p.periodStart, p.periodEnd);
+      return { changeKind: CarePlanChangeKind.UPDATED, changes: diffFields(before, p, PLAN_FIELDS), result: null };
+    });
+    return plan;
+  }
+
+  @Mutation(() => CarePlan, { description: 'Moves the plan through its lifecycle (activate, hold, resume, complete, revoke)' })
+  async changeCarePlanStatus(@Arg('input') input: ChangeCarePlanStatusInput, @Ctx() ctx: SubgraphContext) {
+    const { plan } = await changeCarePlan(ctx, input.carePlanId, input.expectedVersion, async (m, p) => {
+      const before = { ...p };
+      if (p.status !== input.status) {
+        carePlanLifecycle.assertTransition(p.status as CarePlanStatus, input.status);
+        if (input.status === CarePlanStatus.ACTIVE) {
+          const team = await m.findOneByOrFail(CareTeamRecord, { id: p.careTeamId });
+          if (team.status !== CareTeamStatus.ACTIVE) throw badInput(`The care team is ${team.status}; only an active team's plan can be active`, 'status');
+          p.periodStart ??= new Date();
+        }
+        // A finished or abandoned plan's period ends when it did.
+        if (input.status === CarePlanStatus.COMPLETED || input.status === CarePlanStatus.REVOKED) p.periodEnd ??= new Date();
+        p.status = input.status;
+      }
+      return { changeKind: CarePlanChangeKind.STATUS_CHANGED, changes: diffFields(before, p, PLAN_FIELDS), result: null };
+    });
+    return plan;
   }
 }

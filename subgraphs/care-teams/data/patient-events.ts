@@ -1,0 +1,105 @@
+/**
+ * What this subgraph learns from the patients subgraph's events, applied to its own
+ * tables: the patient snapshot (risk tier, chronic conditions, CCM consent) and
+ * transitional care episodes opened by discharges. Every effect is idempotent, so
+ * a replayed event changes nothing.
+ */
+import type { EntityManager } from 'typeorm';
+import { recordEvent, type DomainEvent } from '../../../shared/events';
+import { isUuid } from '../../../shared/federation';
+import type { Logger } from '../../../shared/logger';
+import { CareTeamStatus, qualifiesForTcm, readDischarge, tcmSchedule, tcmStepStatus } from '../domain';
+import { CareTeamRecord, PatientSnapshotRecord, TransitionalCareEpisodeRecord, TransitionalCareStepRecord } from './entities';
+
+export const PATIENT_EVENT_TYPES = ['PatientRegistered', 'PatientSummaryChanged', 'PatientDischarged'] as const;
+
+const TIERS = new Set(['LOW', 'MODERATE', 'HIGH']);
+const wholeNumber = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+
+/** The TransitionalCareEpisodeOpened / TransitionalCareStepChanged payload (docs/events.md). */
+export function episodePayload(e: TransitionalCareEpisodeRecord, steps: TransitionalCareStepRecord[], now: Date) {
+  return {
+    episodeId: e.id, encounterId: e.encounterId, careTeamId: e.careTeamId, dischargedAt: e.dischargedAt.toISOString(),
+    complexity: e.complexity, billingCode: e.billingCode, periodEnd: e.periodEnd.toISOString(),
+    steps: steps.map((s) => ({
+      kind: s.kind, dueAt: s.dueAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null, status: tcmStepStatus(s.dueAt, s.completedAt, now),
+    })),
+  };
+}
+
+async function registerPatient(m: EntityManager, event: DomainEvent, patientId: string): Promise<void> {
+  await m.query(
+    `INSERT INTO care_teams.patient_snapshot (patient_id, last_event_id) VALUES ($1, $2) ON CONFLICT (patient_id) DO NOTHING`,
+    [patientId, event.id],
+  );
+}
+
+/** PatientSummaryChanged is the whole snapshot; an older event than the one applied is ignored. */
+async function applySummary(m: EntityManager, event: DomainEvent, patientId: string): Promise<void> {
+  const p = event.payload as Record<string, unknown>;
+  const tier = typeof p.riskTier === 'string' && TIERS.has(p.riskTier) ? p.riskTier : null;
+  await m.query(
+    `INSERT INTO care_teams.patient_snapshot AS s (patient_id, risk_tier, lace_score, chronic_condition_count, ccm_consent_active, last_event_id, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, now())
+     ON CONFLICT (patient_id) DO UPDATE SET risk_tier = EXCLUDED.risk_tier, lace_score = EXCLUDED.lace_score,
+       chronic_condition_count = EXCLUDED.chronic_condition_count, ccm_consent_active = EXCLUDED.ccm_consent_active,
+       last_event_id = EXCLUDED.last_event_id, updated_at = now()
+     WHERE s.last_event_id < EXCLUDED.last_event_id`,
+    [patientId, tier, wholeNumber(p.laceScore), wholeNumber(p.chronicConditionCount) ?? 0, p.ccmConsentActive === true, event.id],
+  );
+}
+
+/**
+ * CMS TCM: an inpatient or observation discharge, alive, to a community setting,
+ * of a patient with an active care team opens one episode — once per encounter.
+ */
+async function openTransitionalCare(m: EntityManager, event: DomainEvent, patientId: string, o: PatientEventOptions): Promise<void> {
+  const read = readDischarge(event.payload as Record<string, unknown>);
+  if ('unreadable' in read) {
+    o.log.warn({ eventId: event.id, reason: read.unreadable }, 'PatientDischarged skipped: unreadable');
+    return;
+  }
+  const d = read.discharge;
+  if (!qualifiesForTcm({ encounterKind: d.encounterKind, disposition: d.disposition }).qualifies) return;
+  const team = await m.findOne(CareTeamRecord, { where: { patientId, status: CareTeamStatus.ACTIVE } });
+  if (!team) return;
+  // The discharge's own LACE tier decides complexity; the snapshot's tier stands in when the event has none.
+  const tier = d.laceTier ?? ((await m.findOneBy(PatientSnapshotRecord, { patientId }))?.riskTier as 'LOW' | 'MODERATE' | 'HIGH' | null) ?? 'MODERATE';
+  const schedule = tcmSchedule(d.dischargedAt, tier, o.holidays);
+  const inserted: { id: string }[] = await m.query(
+    `INSERT INTO care_teams.transitional_care_episode
+       (patient_id, care_team_id, encounter_id, encounter_kind, admitted_at, discharged_at, disposition, lace_tier, complexity, billing_code, period_end, source_event_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (encounter_id) DO NOTHING RETURNING id`,
+    [patientId, team.id, d.encounterId, d.encounterKind, d.admittedAt, d.dischargedAt, d.disposition, d.laceTier, schedule.complexity, schedule.billingCode, schedule.periodEnd, event.id],
+  );
+  if (inserted.length === 0) return; // replayed (or re-sent) discharge: the episode exists already
+  const episode = await m.findOneByOrFail(TransitionalCareEpisodeRecord, { id: inserted[0].id });
+  const steps = await m.save(schedule.steps.map((s) => m.create(TransitionalCareStepRecord, { episodeId: episode.id, kind: s.kind, dueAt: s.dueAt })));
+  await recordEvent(m, o.source, {
+    type: 'TransitionalCareEpisodeOpened', aggregateType: 'TransitionalCareEpisode', aggregateId: episode.id, patientId, actor: event.actor,
+    payload: episodePayload(episode, steps, new Date()),
+  });
+}
+
+export interface PatientEventOptions {
+  /** This service's name, recorded as the source of the events it emits. */
+  source: string;
+  /** The TCM holiday calendar (ISO dates). */
+  holidays: Set<string>;
+  log: Logger;
+}
+
+/** The consumer's handler: one event, in the consumer's transaction. */
+export function patientEventHandler(o: PatientEventOptions) {
+  return async (event: DomainEvent, m: EntityManager): Promise<void> => {
+    const patientId = event.patientId;
+    if (!patientId || !isUuid(patientId)) {
+      o.log.warn({ eventId: event.id, type: event.type }, 'patient event without a patient id skipped');
+      return;
+    }
+    if (event.type === 'PatientRegistered') await registerPatient(m, event, patientId);
+    else if (event.type === 'PatientSummaryChanged') await applySummary(m, event, patientId);
+    else if (event.type === 'PatientDischarged') await openTransitionalCare(m, event, patientId, o);
+  };
+}

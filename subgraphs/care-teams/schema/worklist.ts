@@ -1,0 +1,97 @@
+/**
+ * `myWorklist`: what the signed-in member should do next across their patients —
+ * open activities of active plans assigned to them or to a role they hold on the
+ * team, and open transitional care steps for the teams they coordinate.
+ */
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { pageSize } from '../../../shared/pagination';
+import type { SubgraphContext } from '../../../shared/subgraph';
+import { CarePlanStatus, CareTeamRole, CareTeamStatus, OPEN_ACTIVITY_STATUSES } from '../domain';
+import { assertCareTeamRole } from './access';
+import { activityById, carePlanById, episodeById, stepById } from './loaders';
+import { CarePlan, CarePlanActivity, Patient, TransitionalCareEpisode, TransitionalCareStep, WorklistItem, WorklistItemKind } from './types';
+
+interface WorklistRow {
+  kind: WorklistItemKind;
+  item_id: string;
+  parent_id: string;
+  patient_id: string;
+  care_team_id: string;
+  due_at: Date | null;
+  overdue: boolean;
+  risk_tier: string | null;
+}
+
+type WorklistEntry = Omit<WorklistItem, 'patient'> & { patientId: string; itemId: string; parentId: string };
+
+/**
+ * Overdue first, then by due time (undated last), then the patient's risk tier
+ * (HIGH first; unknown last); steps due together keep the CMS order (medication
+ * reconciliation before the visit). A TCM step is open until done, and listed
+ * while its 30-day period lasts — a missed contact is still worth making.
+ */
+const WORKLIST_SQL = `
+  WITH mine AS (
+    SELECT m.care_team_id, m.role
+      FROM care_teams.care_team_member m JOIN care_teams.care_team t ON t.id = m.care_team_id
+     WHERE m.practitioner_id = $1 AND m.period_end IS NULL AND t.status = $2
+  ), items AS (
+    SELECT '${WorklistItemKind.CARE_PLAN_ACTIVITY}' AS kind, a.id AS item_id, p.id AS parent_id, p.patient_id, p.care_team_id, a.due_at, 0 AS step_order
+      FROM care_teams.care_plan_activity a JOIN care_teams.care_plan p ON p.id = a.care_plan_id
+     WHERE p.status = $3 AND a.status = ANY($4)
+       AND EXISTS (SELECT 1 FROM mine WHERE mine.care_team_id = p.care_team_id
+                     AND (a.assignee_practitioner_id = $1 OR a.assignee_role = mine.role))
+    UNION ALL
+    SELECT '${WorklistItemKind.TRANSITIONAL_CARE_STEP}', s.id, e.id, e.patient_id, e.care_team_id, s.due_at,
+           CASE s.kind WHEN 'INTERACTIVE_CONTACT' THEN 1 WHEN 'MEDICATION_RECONCILIATION' THEN 2 ELSE 3 END
+      FROM care_teams.transitional_care_step s JOIN care_teams.transitional_care_episode e ON e.id = s.episode_id
+     WHERE s.completed_at IS NULL AND e.period_end >= $5
+       AND EXISTS (SELECT 1 FROM mine WHERE mine.care_team_id = e.care_team_id AND mine.role = $6)
+  )
+  SELECT i.*, (i.due_at IS NOT NULL AND i.due_at < $5) AS overdue, ps.risk_tier
+    FROM items i LEFT JOIN care_teams.patient_snapshot ps ON ps.patient_id = i.patient_id
+   ORDER BY overdue DESC, i.due_at ASC NULLS LAST,
+            CASE ps.risk_tier WHEN 'HIGH' THEN 0 WHEN 'MODERATE' THEN 1 WHEN 'LOW' THEN 2 ELSE 3 END,
+            i.kind, i.step_order, i.item_id
+   LIMIT $7`;
+
+@Resolver(() => WorklistItem)
+export class WorklistResolver {
+  @Query(() => [WorklistItem], { description: "Your open activities and due transitional care steps, across your patients: overdue first, then by due time, then by risk tier (HIGH first)" })
+  async myWorklist(@Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true, description: 'At most this many (default 100, up to 200)' }) first?: number | null): Promise<WorklistEntry[]> {
+    // Only the caller's own active memberships count, so the list is theirs by construction.
+    assertCareTeamRole(ctx);
+    const rows: WorklistRow[] = await ctx.db.query(WORKLIST_SQL, [
+      ctx.principal.sub, CareTeamStatus.ACTIVE, CarePlanStatus.ACTIVE, OPEN_ACTIVITY_STATUSES, new Date(), CareTeamRole.CARE_COORDINATOR, pageSize(first, 100),
+    ]);
+    return rows.map((r) => ({
+      kind: r.kind, itemId: r.item_id, parentId: r.parent_id, patientId: r.patient_id, careTeamId: r.care_team_id,
+      dueAt: r.due_at, overdue: r.overdue, riskTier: r.risk_tier,
+    }));
+  }
+
+  @FieldResolver(() => Patient)
+  patient(@Root() item: WorklistEntry): Patient {
+    return { id: item.patientId };
+  }
+
+  @FieldResolver(() => CarePlanActivity, { nullable: true })
+  activity(@Root() item: WorklistEntry, @Ctx() ctx: SubgraphContext) {
+    return item.kind === WorklistItemKind.CARE_PLAN_ACTIVITY ? activityById(ctx).load(item.itemId) : null;
+  }
+
+  @FieldResolver(() => CarePlan, { nullable: true })
+  carePlan(@Root() item: WorklistEntry, @Ctx() ctx: SubgraphContext) {
+    return item.kind === WorklistItemKind.CARE_PLAN_ACTIVITY ? carePlanById(ctx).load(item.parentId) : null;
+  }
+
+  @FieldResolver(() => TransitionalCareStep, { nullable: true })
+  transitionalCareStep(@Root() item: WorklistEntry, @Ctx() ctx: SubgraphContext) {
+    return item.kind === WorklistItemKind.TRANSITIONAL_CARE_STEP ? stepById(ctx).load(item.itemId) : null;
+  }
+
+  @FieldResolver(() => TransitionalCareEpisode, { nullable: true })
+  transitionalCareEpisode(@Root() item: WorklistEntry, @Ctx() ctx: SubgraphContext) {
+    return item.kind === WorklistItemKind.TRANSITIONAL_CARE_STEP ? episodeById(ctx).load(item.parentId) : null;
+  }
+}
