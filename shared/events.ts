@@ -42,6 +42,8 @@ export interface NewEvent<P extends object = Record<string, unknown>> {
   patientId?: string | null;
   actor?: string | null;
   payload: P;
+  /** When it happened, for bulk writers replaying history (recordEvents: the demo seed); default now. */
+  occurredAt?: Date | null;
 }
 
 /** The shared log's own schema, owned by this module (not by any subgraph). */
@@ -123,12 +125,13 @@ export async function recordEvents(manager: EntityManager, source: string, event
   const column = <K extends keyof NewEvent>(k: K) => events.map((e) => e[k] ?? null);
   // ORDER BY ordinality: ids are drawn in array order.
   await manager.query(
-    `INSERT INTO ${EVENT_SCHEMA}.event_log (type, source, aggregate_type, aggregate_id, patient_id, actor, payload)
-     SELECT e.type, $1, e.aggregate_type, e.aggregate_id, e.patient_id, e.actor, e.payload::jsonb
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-            AS e(type, aggregate_type, aggregate_id, patient_id, actor, payload, n)
+    `INSERT INTO ${EVENT_SCHEMA}.event_log (type, source, aggregate_type, aggregate_id, patient_id, actor, payload, occurred_at)
+     SELECT e.type, $1, e.aggregate_type, e.aggregate_id, e.patient_id, e.actor, e.payload::jsonb, COALESCE(e.occurred_at, now())
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) WITH ORDINALITY
+            AS e(type, aggregate_type, aggregate_id, patient_id, actor, payload, occurred_at, n)
       ORDER BY e.n`,
-    [source, column('type'), column('aggregateType'), column('aggregateId'), column('patientId'), column('actor'), events.map((e) => JSON.stringify(e.payload))],
+    [source, column('type'), column('aggregateType'), column('aggregateId'), column('patientId'), column('actor'), events.map((e) => JSON.stringify(e.payload)),
+      column('occurredAt')],
   );
 }
 

@@ -159,7 +159,10 @@ export function demoPatient(index: number): DemoPatient {
   for (const need of managed ? socialNeeds : []) {
     const partner = DEMO_PARTNERS.find((x) => x.acceptingReferrals && x.categories.includes(need.category) && x.serviceArea.includes(postalCode));
     if (!partner || r() < 0.3) continue;
-    consents.push({ id: stableUuid(`consent:${index}:share:${partner.id}`), kind: 'SHARE_WITH_PARTNER', status: 'active', partnerId: partner.id, start: need.screenedAt });
+    // One consent per partner: the housing partner, for one, may take two of a patient's needs.
+    if (!consents.some((c) => c.partnerId === partner.id)) {
+      consents.push({ id: stableUuid(`consent:${index}:share:${partner.id}`), kind: 'SHARE_WITH_PARTNER', status: 'active', partnerId: partner.id, start: need.screenedAt });
+    }
     const status = pick(r, ['requested', 'accepted', 'in-progress', 'completed', 'completed', 'completed', 'rejected'] as const);
     const requestedAt = new Date(Date.parse(need.screenedAt) + (1 + Math.floor(r() * 5)) * DAY);
     const path = { requested: ['requested'], accepted: ['requested', 'accepted'], 'in-progress': ['requested', 'accepted', 'in-progress'], completed: ['requested', 'accepted', 'in-progress', 'completed'], rejected: ['requested', 'rejected'] }[status];

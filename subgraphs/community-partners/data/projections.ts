@@ -52,6 +52,8 @@ const consumers = new WeakMap<DataSource, Consumer>();
 export async function startProjections(deps: { ds: DataSource; transport: EventTransport; log: Logger }): Promise<Worker> {
   const consumer = await startConsumer({
     ds: deps.ds, transport: deps.transport, name: 'community-partners.projections', types: PROJECTED_EVENT_TYPES,
+    // A seeded or long log is mostly other subgraphs' events: apply them in chunks, not one transaction each.
+    eventsPerTransaction: 200,
     handle: applyProjectedEvent,
   });
   consumers.set(deps.ds, consumer);

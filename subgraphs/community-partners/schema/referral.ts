@@ -12,6 +12,7 @@ import { recordEvent } from '../../../shared/events';
 import { alignByKey, groupByKey, isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { CommunityPartnerRecord, ReferralRecord, ReferralStatusChangeRecord } from '../data/entities';
+import { historyEntry, STATUS_TIME, statusChangedEvent } from '../data/referral-history';
 import {
   catchUpOncePerRequest, findSocialNeedAfterCatchUp, hasActiveConsent, hasActiveConsentAfterCatchUp, hasActiveConsentIn,
 } from '../data/projections';
@@ -22,20 +23,6 @@ import { partnerById } from './partner';
 import {
   CommunityPartner, CreateReferralInput, Patient, PARTNER, Referral, ReferralOutcome, ReferralOutcomeInput, ReferralStatusChange, SocialNeed,
 } from './types';
-
-/** The column holding when a referral last entered each status (draft: createdAt). */
-const STATUS_TIME: Record<S, keyof ReferralRecord | null> = {
-  [S.DRAFT]: null,
-  [S.REQUESTED]: 'requestedAt',
-  [S.ACCEPTED]: 'acceptedAt',
-  [S.REJECTED]: 'rejectedAt',
-  [S.IN_PROGRESS]: 'inProgressAt',
-  [S.ON_HOLD]: 'onHoldAt',
-  [S.FAILED]: 'failedAt',
-  [S.COMPLETED]: 'completedAt',
-  [S.CANCELLED]: 'cancelledAt',
-  [S.ENTERED_IN_ERROR]: 'enteredInErrorAt',
-};
 
 export const referralById = (ctx: SubgraphContext) =>
   ctx.loaders.get<string, ReferralRecord | null>('referralById', async (ids) =>
@@ -87,7 +74,7 @@ function assertAcceptingReferrals(partner: CommunityPartnerRecord): void {
   if (!partner.acceptingReferrals) throw conflict(`${partner.name} is not accepting referrals now`, { field: 'partnerId' });
 }
 
-interface StatusChange {
+interface Change {
   to: S;
   actor: ReferralActor;
   reason: string | null;
@@ -95,7 +82,7 @@ interface StatusChange {
 }
 
 /** Applies one status change to a locked row: times, hold bookkeeping, outcome, history and event. */
-async function writeStatusChange(m: EntityManager, ctx: SubgraphContext, row: ReferralRecord, change: StatusChange, from: S | null): Promise<ReferralRecord> {
+async function writeStatusChange(m: EntityManager, ctx: SubgraphContext, row: ReferralRecord, change: Change, from: S | null): Promise<ReferralRecord> {
   const now = new Date();
   row.status = change.to;
   row.statusReason = change.reason;
@@ -107,17 +94,9 @@ async function writeStatusChange(m: EntityManager, ctx: SubgraphContext, row: Re
     row.outcomeServices = change.outcome.services;
   }
   const saved = await m.save(row);
-  await m.insert(ReferralStatusChangeRecord, {
-    referralId: saved.id, status: change.to, previousStatus: from, reason: change.reason, actor: ctx.principal.sub, actorSide: change.actor, changedAt: now,
-  });
-  await recordEvent(m, ctx.source, {
-    type: 'ReferralStatusChanged', aggregateType: 'Referral', aggregateId: saved.id, patientId: saved.patientId, actor: ctx.principal.sub,
-    payload: {
-      referralId: saved.id, partnerId: saved.partnerId, category: saved.category, socialNeedId: saved.socialNeedId, priority: saved.priority,
-      status: change.to, previousStatus: from, statusReason: change.reason, actorSide: change.actor,
-      ...(change.outcome ? { outcome: change.outcome } : {}),
-    },
-  });
+  const recorded = { referral: saved, from, to: change.to, actorSide: change.actor, actor: ctx.principal.sub, reason: change.reason, outcome: change.outcome, at: now };
+  await m.insert(ReferralStatusChangeRecord, historyEntry(recorded));
+  await recordEvent(m, ctx.source, statusChangedEvent(recorded));
   return saved;
 }
 
