@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Pool } from 'pg';
-import { bearerToken, createTokenVerifier, isClinician, hasRole, Role, type Principal } from '../shared/auth';
+import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
 import { resolveDatabaseUrl } from '../shared/database';
 import { forbidden } from '../shared/errors';
@@ -68,10 +68,10 @@ function urlsFromEnvironment(): Partial<Record<SubgraphName, string>> {
   );
 }
 
-/** Clinical apps use /graphql; partner organizations their own scoped endpoint. */
+/** Clinical apps use /graphql; partner organizations their own scoped endpoint. A token carrying
+ *  partner_staff at all is a partner token (mixing sides would blur who acts). */
 export function refuseOnClinicalEndpoint(p: Principal): string | null {
-  if (hasRole(p, Role.PARTNER_STAFF) && !isClinician(p) && !hasRole(p, Role.ADMIN)) return 'partner tokens are accepted only on /partner/graphql';
-  return null;
+  return hasRole(p, Role.PARTNER_STAFF) ? 'partner tokens are accepted only on /partner/graphql' : null;
 }
 
 export async function startGateway(o: GatewayOptions = {}): Promise<RunningGateway> {
