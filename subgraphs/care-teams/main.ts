@@ -63,6 +63,8 @@ export const careTeamsSubgraph: SubgraphModule = {
     await own.initialize();
     const consumer = await startConsumer({
       ds: own, transport, name: PATIENT_EVENTS_CONSUMER, types: PATIENT_EVENT_TYPES,
+      // Most of the log is other events; applying many per transaction keeps a long catch-up short.
+      eventsPerTransaction: 100,
       handle: patientEventHandler({ source: 'care-teams', holidays, log }),
     });
     // A Consumer (caughtUp() lets tests wait for it) that also closes its pool.

@@ -32,24 +32,27 @@ export function assertCareTeamRole(ctx: SubgraphContext): void {
   requireRole(ctx.principal, [...CLINICAL_ROLES, Role.ADMIN], 'use care team records');
 }
 
-/** Patient ids whose active care team counts the caller as an active member (one query per request). */
-export function myPatientIds(ctx: SubgraphContext): Promise<Set<string>> {
-  return ctx.loaders
-    .get<string, Set<string>>('myPatientIds', async (subs) => {
-      const rows: { patient_id: string }[] = await ctx.db.query(
-        `SELECT DISTINCT t.patient_id FROM care_teams.care_team t
-           JOIN care_teams.care_team_member m ON m.care_team_id = t.id
-          WHERE m.practitioner_id = $1 AND m.period_end IS NULL AND t.status = 'active'`,
-        [subs[0]],
-      );
-      return [new Set(rows.map((r) => r.patient_id))];
-    })
-    .load(ctx.principal.sub);
+/**
+ * Whether the caller is an active member of each patient's active care team: one
+ * query per request for all the patients asked about, so a large panel costs no
+ * more than the patients on the page.
+ */
+function memberOfPatientTeam(ctx: SubgraphContext) {
+  return ctx.loaders.get<string, boolean>('memberOfPatientTeam', async (patientIds) => {
+    const rows: { patient_id: string }[] = await ctx.db.query(
+      `SELECT DISTINCT t.patient_id FROM care_teams.care_team t
+         JOIN care_teams.care_team_member m ON m.care_team_id = t.id
+        WHERE m.practitioner_id = $1 AND m.period_end IS NULL AND t.status = 'active' AND t.patient_id = ANY($2::uuid[])`,
+      [ctx.principal.sub, patientIds],
+    );
+    const mine = new Set(rows.map((r) => r.patient_id));
+    return patientIds.map((id) => mine.has(id));
+  });
 }
 
 export async function canAccessPatient(ctx: SubgraphContext, patientId: string): Promise<boolean> {
   assertCareTeamRole(ctx);
-  return isAdmin(ctx.principal) || (await myPatientIds(ctx)).has(patientId);
+  return isAdmin(ctx.principal) || (isUuid(patientId) && memberOfPatientTeam(ctx).load(patientId));
 }
 
 /** For entity references: false rather than an error for roles that never see care-team records. */
@@ -65,8 +68,8 @@ export async function assertPatientAccess(ctx: SubgraphContext, patientId: strin
 export async function visibleRows<T extends { patientId: string }>(ctx: SubgraphContext, rows: T[]): Promise<T[]> {
   assertCareTeamRole(ctx);
   if (isAdmin(ctx.principal) || rows.length === 0) return rows;
-  const mine = await myPatientIds(ctx);
-  return rows.filter((r) => mine.has(r.patientId));
+  const allowed = await Promise.all(rows.map((r) => memberOfPatientTeam(ctx).load(r.patientId)));
+  return rows.filter((_r, i) => allowed[i]);
 }
 
 /** One record by id for a query: null when it does not exist or the caller may not see it. */
