@@ -212,6 +212,11 @@ export interface ConsumerOptions {
    * with a long log faster; the effects and the cursor still commit together.
    */
   eventsPerTransaction?: number;
+  /**
+   * Return at once and apply the backlog in the background (default: return once
+   * caught up). For read models that may serve while behind; `stop()` works meanwhile.
+   */
+  catchUpInBackground?: boolean;
 }
 
 export interface Consumer {
@@ -275,7 +280,8 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
   const unsubscribe = await o.transport.subscribe(() => void drain());
   const timer = setInterval(() => void drain(), o.pollMs ?? config.eventPollMs);
   timer.unref();
-  await drain();
+  if (o.catchUpInBackground) void drain();
+  else await drain();
 
   return {
     async caughtUp() {

@@ -53,9 +53,11 @@ function slotRows(slots: Slot[], p: Params): string {
     WITH ORDINALITY AS pr(s, e, team, i)`;
 }
 
-/** `column` is a patient of the slot's care team, when the slot names one. */
-const slotTeam = (column: string) =>
-  `(pr.team IS NULL OR ${column} IN (SELECT ct.patient_id FROM metrics.care_team ct WHERE ct.care_team_id = pr.team))`;
+/** `column` is a patient of the slot's care team, when the slot names one (no condition at all when none does). */
+const slotTeam = (column: string, slots: Slot[]) =>
+  slots.some((x) => x.careTeamId !== null)
+    ? `(pr.team IS NULL OR ${column} IN (SELECT ct.patient_id FROM metrics.care_team ct WHERE ct.care_team_id = pr.team))`
+    : 'TRUE';
 
 /** Fetches over the slots' union: the whole span, and only the named teams' patients when every slot names one. */
 async function rowsForSlots<R>(
@@ -93,11 +95,12 @@ export interface Counts {
 export async function readmissionCounts(db: DataSource, cohort: Cohort, slots: Slot[]): Promise<Counts[]> {
   const p = new Params();
   const rows: { numerator: number; denominator: number }[] = await db.query(
-    `SELECT pr.i, count(h.first_encounter_id) FILTER (WHERE h.excluded_reason IS NULL)::int AS denominator,
-            count(h.first_encounter_id) FILTER (WHERE h.excluded_reason IS NULL AND h.readmitted)::int AS numerator
+    // Only columns of the covering index hospital_stay_discharged: an index-only scan.
+    `SELECT pr.i, count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL)::int AS denominator,
+            count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL AND h.readmitted)::int AS numerator
        FROM ${slotRows(slots, p)}
        LEFT JOIN metrics.hospital_stay h ON NOT h.in_progress AND h.discharged_at >= pr.s AND h.discharged_at < pr.e
-        AND ${slotTeam('h.patient_id')} AND ${cohortCondition('h.patient_id', cohort, p)}
+        AND ${slotTeam('h.patient_id', slots)} AND ${cohortCondition('h.patient_id', cohort, p)}
       GROUP BY pr.i ORDER BY pr.i`,
     p.values,
   );
@@ -179,14 +182,14 @@ export async function coverageCounts(db: DataSource, cohort: Cohort, slots: Slot
   const byIndex = await atInstants<{ i: string; numerator: number; denominator: number }>(db, slots, now,
     (p) => `SELECT pr.i, count(*)::int AS denominator,
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM metrics.care_plan cpl WHERE cpl.patient_id = x.patient_id AND cpl.status = 'active'))::int AS numerator
-         FROM %SLOTS% JOIN metrics.patient x ON x.risk_tier = 'HIGH' AND ${slotTeam('x.patient_id')} AND ${cohortCondition('x.patient_id', cohort, p)}
+         FROM %SLOTS% JOIN metrics.patient x ON x.risk_tier = 'HIGH' AND ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)}
         GROUP BY pr.i`,
     (p) => `SELECT pr.i, count(*)::int AS denominator,
               count(*) FILTER (WHERE EXISTS (
                 SELECT 1 FROM (SELECT DISTINCT ON (c.care_plan_id) c.status FROM metrics.care_plan_change c
                                 WHERE c.patient_id = x.patient_id AND c.occurred_at < pr.at ORDER BY c.care_plan_id, c.version DESC) plan
                  WHERE plan.status = 'active'))::int AS numerator
-         FROM %SLOTS% JOIN metrics.patient x ON ${slotTeam('x.patient_id')} AND ${cohortCondition('x.patient_id', cohort, p)}
+         FROM %SLOTS% JOIN metrics.patient x ON ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)}
          JOIN LATERAL (SELECT h.risk_tier FROM metrics.patient_risk_history h WHERE h.patient_id = x.patient_id AND h.effective_at < pr.at
                         ORDER BY h.position DESC LIMIT 1) tier ON tier.risk_tier = 'HIGH'
         GROUP BY pr.i`);
@@ -197,9 +200,9 @@ export async function coverageCounts(db: DataSource, cohort: Cohort, slots: Slot
 export async function riskTierCounts(db: DataSource, cohort: Cohort, slots: Slot[], now: Date): Promise<Map<string | null, number>[]> {
   const byIndex = await atInstants<{ i: string; risk_tier: string | null; n: number }>(db, slots, now,
     (p) => `SELECT pr.i, x.risk_tier, count(*)::int AS n FROM %SLOTS%
-              JOIN metrics.patient x ON ${slotTeam('x.patient_id')} AND ${cohortCondition('x.patient_id', cohort, p)} GROUP BY pr.i, x.risk_tier`,
+              JOIN metrics.patient x ON ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)} GROUP BY pr.i, x.risk_tier`,
     (p) => `SELECT pr.i, tier.risk_tier, count(*)::int AS n FROM %SLOTS%
-              JOIN metrics.patient x ON (x.registered_at IS NULL OR x.registered_at < pr.at) AND ${slotTeam('x.patient_id')}
+              JOIN metrics.patient x ON (x.registered_at IS NULL OR x.registered_at < pr.at) AND ${slotTeam('x.patient_id', slots)}
                AND ${cohortCondition('x.patient_id', cohort, p)}
               LEFT JOIN LATERAL (SELECT h.risk_tier FROM metrics.patient_risk_history h WHERE h.patient_id = x.patient_id AND h.effective_at < pr.at
                                   ORDER BY h.position DESC LIMIT 1) tier ON true
@@ -258,7 +261,7 @@ export async function costTotals(db: DataSource, cohort: Cohort, slots: Slot[]):
      members AS (
        SELECT pr.i, pt.patient_id, EXISTS (SELECT 1 FROM metrics.care_team t WHERE t.patient_id = pt.patient_id AND t.formed_at < pr.e
                                             AND (t.status = 'active' OR t.inactive_since >= pr.s)) AS managed
-         FROM pr JOIN metrics.patient pt ON (pt.registered_at IS NULL OR pt.registered_at < pr.e) AND ${slotTeam('pt.patient_id')}
+         FROM pr JOIN metrics.patient pt ON (pt.registered_at IS NULL OR pt.registered_at < pr.e) AND ${slotTeam('pt.patient_id', slots)}
           AND ${cohortCondition('pt.patient_id', cohort, p)}),
      claims AS (
        SELECT pr.i, c.patient_id, sum(c.cost) AS cost FROM pr

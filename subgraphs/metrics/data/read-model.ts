@@ -22,6 +22,9 @@ export async function startReadModelConsumer(ds: DataSource, transport: EventTra
     transport,
     name: READ_MODEL_CONSUMER,
     eventsPerTransaction: EVENTS_PER_TRANSACTION,
+    // A long backlog (a fresh deployment, a seeded demo) is applied while the service already answers;
+    // metricsFreshness says how far behind the figures are.
+    catchUpInBackground: true,
     handle: async (event, m) => {
       if (!tuned.has(m)) {
         tuned.add(m);

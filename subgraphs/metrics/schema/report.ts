@@ -1,7 +1,8 @@
 /**
  * Turns read-model rows into KPI figures with the domain rules. Every figure is
- * loaded through a per-request DataLoader keyed by period, so a report and its
- * 12 monthly reports cost one query per KPI, not one per month.
+ * loaded through a per-request DataLoader keyed by slot (period and care team),
+ * so a report and its 12 monthly reports, or the performance of a list of care
+ * teams, cost one query per KPI, not one per month or per team.
  */
 import { config } from '../../../shared/config';
 import type { Audience } from './access';
