@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import { mintDevToken, Role } from '../shared/auth';
 import { QueryCounter, resolveDatabaseUrl, stopEmbeddedPostgres } from '../shared/database';
 import { openSubgraphDatabase, startSubgraph } from '../shared/subgraph';
+import { createScratchDatabase, formatSummary, summarize, timedGraphQL } from './support';
 import { demoPatients } from '../scripts/seed/population';
 import { patientsSubgraph } from '../subgraphs/patients/main';
 
@@ -38,8 +39,6 @@ class SqlRecorder extends QueryCounter {
   }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -57,15 +56,9 @@ async function main(): Promise<void> {
   process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('base64url');
   process.env.LOG_LEVEL ??= 'warn';
 
-  const serverUrl = await resolveDatabaseUrl();
-  const name = `patients_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  console.log(`database ${name} on ${url.host}`);
+  const scratch = await createScratchDatabase(await resolveDatabaseUrl(), 'patients_bench');
+  const databaseUrl = scratch.url;
+  console.log(`database ${scratch.name} on ${new URL(databaseUrl).host}`);
 
   try {
     const ds = await openSubgraphDatabase(patientsSubgraph, databaseUrl);
@@ -92,16 +85,7 @@ async function main(): Promise<void> {
     const subgraph = await startSubgraph(patientsSubgraph, { databaseUrl, port: 0, counter: recorder, withoutWorkers: true });
     try {
       const token = await mintDevToken({ sub: 'bench-nurse', roles: [Role.NURSE] });
-      const once = async (): Promise<{ ms: number; body: { data?: { patients: { totalCount: number; edges: unknown[] } }; errors?: unknown } }> => {
-        const t0 = performance.now();
-        const res = await fetch(subgraph.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: WORKLIST }),
-        });
-        const body = (await res.json()) as { data?: { patients: { totalCount: number; edges: unknown[] } }; errors?: unknown };
-        return { ms: performance.now() - t0, body };
-      };
+      const once = () => timedGraphQL<{ patients: { totalCount: number; edges: unknown[] } }>(subgraph.url, token, WORKLIST);
 
       recorder.recording = true;
       const probe = await once();
@@ -112,11 +96,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < warmup; i++) await once();
       const timings: number[] = [];
       for (let i = 0; i < runs; i++) timings.push((await once()).ms);
-      timings.sort((a, b) => a - b);
-      const mean = timings.reduce((a, b) => a + b, 0) / timings.length;
-      const p95 = percentile(timings, 95);
+      const summary = summarize(timings);
+      const p95 = summary.p95;
       console.log(`\nhigh-risk worklist at the subgraph over HTTP, ${count} patients, ${runs} sequential runs after ${warmup} warm-up:`);
-      console.log(`  p50 ${ms(percentile(timings, 50))}  p95 ${ms(p95)}  p99 ${ms(percentile(timings, 99))}  mean ${ms(mean)}  min ${ms(timings[0])}  max ${ms(timings.at(-1)!)}`);
+      console.log(`  ${formatSummary(summary)}`);
       console.log(`  target p95 < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'}`);
 
       console.log('\nEXPLAIN ANALYZE of the SQL one request sends:');
@@ -135,9 +118,8 @@ async function main(): Promise<void> {
       await subgraph.stop();
     }
   } finally {
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    else console.log(`kept database ${name}`);
-    await admin.end();
+    if (!values.keep) await scratch.drop();
+    else console.log(`kept database ${scratch.name}`);
     await stopEmbeddedPostgres();
   }
 }
