@@ -30,7 +30,10 @@ export async function seedSatisfactionSurveys(ds: DataSource, { patients }: Seed
     const score = scoreOf(r);
     const respondedOn = new Date(DEMO_EPOCH - Math.floor(r() * 330) * DAY).toISOString().slice(0, 10);
     rows.push([id, p.id, score, respondedOn]);
-    events.push({ type: 'SatisfactionSurveyRecorded', aggregateType: 'SatisfactionSurvey', aggregateId: id, patientId: p.id, actor: 'seed', payload: { surveyId: id, score, respondedOn } });
+    events.push({
+      type: 'SatisfactionSurveyRecorded', aggregateType: 'SatisfactionSurvey', aggregateId: id, patientId: p.id, actor: 'seed',
+      payload: { surveyId: id, score, respondedOn }, occurredAt: new Date(`${respondedOn}T12:00:00.000Z`), // dated when it was answered
+    });
   }
   if (rows.length === 0) return;
   await ds.transaction(async (m) => {
