@@ -390,6 +390,19 @@ describe('access to figures', () => {
     expect(await kpi('READMISSION_30_DAY', ...MAY_2024, second)).toMatchObject({ denominator: 0 });
   });
 
+  it('a proposed team is no panel until it becomes active', async () => {
+    const member = await mintDevToken({ sub: 'nurse-4', roles: [Role.NURSE] });
+    const patient = id();
+    const careTeamId = id();
+    await emit('care-teams', 'CareTeamFormed', patient, { careTeamId, status: 'proposed', members: [{ practitionerId: 'nurse-4', role: 'NURSE_CASE_MANAGER', membershipId: id() }] });
+    await stay(patient, '2024-05-02T09:00:00Z', '2024-05-04T09:00:00Z');
+    expect(await kpi('READMISSION_30_DAY', ...MAY_2024, member)).toMatchObject({ denominator: 0 });
+    await emit('care-teams', 'CareTeamStatusChanged', patient, { careTeamId, status: 'active', previousStatus: 'proposed' });
+    expect(await kpi('READMISSION_30_DAY', ...MAY_2024, member)).toMatchObject({ denominator: 1 });
+    await emit('care-teams', 'CareTeamStatusChanged', patient, { careTeamId, status: 'suspended', previousStatus: 'active' });
+    expect(await kpi('READMISSION_30_DAY', ...MAY_2024, member)).toMatchObject({ denominator: 0 });
+  });
+
   it('partner staff and unknown roles are refused', async () => {
     expect((await gql(KPI, { key: 'READMISSION_30_DAY' }, tokens.partnerA)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });

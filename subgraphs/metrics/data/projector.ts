@@ -265,10 +265,11 @@ const careTeamFormed: Handler = async (a) => {
   const { m, event, p, patientId } = a;
   const teamId = text(p.careTeamId) ?? text(event.aggregateId);
   if (!teamId) return skip(a, 'no careTeamId');
+  // A team is formed active unless the event says otherwise (FHIR CareTeam.status, e.g. proposed).
   await m.query(
-    `INSERT INTO metrics.care_team (care_team_id, patient_id, status, formed_at, position) VALUES ($1, $2, 'active', $3, $4)
+    `INSERT INTO metrics.care_team (care_team_id, patient_id, status, formed_at, position) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (care_team_id) DO NOTHING`,
-    [teamId, patientId, event.occurredAt, event.id],
+    [teamId, patientId, fhirCode(p.status) ?? 'active', event.occurredAt, event.id],
   );
   await upsertMembers(m, teamId, list(p.members).filter((x): x is Payload => !!x && typeof x === 'object'), true, event.id);
 };
