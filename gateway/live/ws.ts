@@ -5,7 +5,7 @@
  * a socket whose token expires is closed (4401) at that instant.
  */
 import type http from 'node:http';
-import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../../shared/auth';
@@ -41,10 +41,30 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
+/** Parsed and validated documents by endpoint and query text: thousands of clients send the same few operations. */
+const MAX_CACHED_DOCUMENTS = 500;
+
 export function attachLiveEndpoints(httpServer: http.Server, endpoints: LiveEndpoint[], verify: TokenVerifier, queueLimit: number, log: Logger): LiveServer {
   const servers = endpoints.map((endpoint) => {
     const wss = new WebSocketServer({ noServer: true });
     const state = new WeakMap<WebSocket, ConnectionState>();
+    const documents = new Map<string, { schema: GraphQLSchema; document: DocumentNode }>();
+    const parseAndValidate = (query: string): DocumentNode | readonly GraphQLError[] => {
+      const schema = endpoint.schema();
+      const cached = documents.get(query);
+      if (cached && cached.schema === schema) return cached.document;
+      let document: DocumentNode;
+      try {
+        document = parse(query);
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+      const errors = validate(schema, document);
+      if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+      documents.set(query, { schema, document });
+      return document;
+    };
     const cleanup = useServer<Record<string, unknown>, { state?: ConnectionState }>(
       {
         onConnect: async (ctx) => {
@@ -85,14 +105,8 @@ export function attachLiveEndpoints(httpServer: http.Server, endpoints: LiveEndp
         onSubscribe: async (ctx, _id, payload) => {
           const s = state.get(ctx.extra.socket);
           if (!s?.principal) return [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
-          let document;
-          try {
-            document = parse(payload.query);
-          } catch (err) {
-            return [err as GraphQLError];
-          }
-          const errors = validate(endpoint.schema(), document);
-          if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          const document = parseAndValidate(payload.query);
+          if (!('kind' in document)) return document;
           try {
             const prepared = endpoint.executor().prepare(document, payload.operationName, payload.variables);
             const results = await endpoint.manager().subscribe({ prepared, principal: s.principal, authorization: s.authorization!, connection: s.budget! });
