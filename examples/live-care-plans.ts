@@ -32,7 +32,12 @@ const SUBSCRIPTION = `subscription MyCarePlanChanges($after: String) {
 /** Close codes after which reconnecting cannot help. */
 const FATAL_CLOSE_CODES = new Set([4400, 4401, 4403]);
 
-export async function followCarePlans(options: { url: string; token: string; after?: string; onChange(change: CarePlanChange): void; signal?: AbortSignal }): Promise<void> {
+export async function followCarePlans(options: {
+  url: string; token: string; after?: string; onChange(change: CarePlanChange): void; signal?: AbortSignal;
+  /** Where reconnects are reported (stderr by default). */
+  log?: (message: string) => void;
+}): Promise<void> {
+  const log = options.log ?? ((m: string) => console.error(m));
   let after = options.after;
   let fatal: Error | undefined;
   while (!options.signal?.aborted && !fatal) {
@@ -56,14 +61,14 @@ export async function followCarePlans(options: { url: string; token: string; aft
           options.onChange(change);
         }
         const ended = result.errors?.find((e) => e.extensions?.code === 'SUBSCRIPTION_ENDED');
-        if (ended) console.error(`subscription ended (${String(ended.extensions?.reason)}); resuming after ${after ?? 'the start'}`);
+        if (ended) log(`subscription ended (${String(ended.extensions?.reason)}); resuming after ${after ?? 'the start'}`);
         else if (result.errors?.some((e) => e.extensions?.reason === 'CURSOR_EXPIRED')) {
-          console.error('the cursor is older than the replay window: refetch your worklist, then follow live changes');
+          log('the cursor is older than the replay window: refetch your worklist, then follow live changes');
           after = undefined;
         }
       }
     } catch (err) {
-      if (!fatal) console.error(`disconnected (${(err as Error).message ?? 'closed'}); reconnecting`);
+      if (!fatal) log(`disconnected (${(err as Error).message ?? 'closed'}); reconnecting`);
     } finally {
       await client.dispose();
     }

@@ -228,7 +228,7 @@ it('stops delivering to a member at once when their membership ends', async () =
 it('the example client follows changes and resumes after the gateway ends its subscription', async () => {
   const seen: string[] = [];
   const abort = new AbortController();
-  const following = followCarePlans({ url: hub.gatewayUrl.replace(/^http/, 'ws'), token: coordinator, onChange: (c) => seen.push(c.carePlan!.title), signal: abort.signal });
+  const following = followCarePlans({ url: hub.gatewayUrl.replace(/^http/, 'ws'), token: coordinator, onChange: (c) => seen.push(c.carePlan!.title), signal: abort.signal, log: () => undefined });
   await new Promise((r) => setTimeout(r, 300));
   await createPlan('Example 1', coordinator);
   await eventually(() => expect(seen).toEqual(['Example 1']));
