@@ -8,7 +8,7 @@ import { SUBGRAPHS } from '../subgraphs';
 async function main(): Promise<void> {
   const supergraph = composeSupergraph(await subgraphSdls(SUBGRAPHS));
   fs.writeFileSync(config.supergraphPath, supergraph);
-  console.log(`Composed ${Object.keys(SUBGRAPHS).length} subgraphs into ${config.supergraphPath}`);
+  console.log(`Composed the ${Object.keys(SUBGRAPHS).length} subgraphs and the gateway's live subgraph into ${config.supergraphPath}`);
 }
 
 main().catch((err) => {

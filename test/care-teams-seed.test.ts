@@ -78,3 +78,22 @@ it('puts the open steps of episodes still in their 30-day period on the demo coo
   const inPeriod = qualifying.filter((q) => Math.floor(q.dischargedAt.getTime() / DAY) * DAY + 30 * DAY > Date.now());
   expect(res.data!.myWorklist.filter((i) => i.kind === 'TRANSITIONAL_CARE_STEP')).toHaveLength(Math.min(200, inPeriod.length * 3));
 });
+
+it("gives the demo coordinator and nurse open activities, overdue first (a newcomer's worklist is not empty)", async () => {
+  const activePlans = population.filter((p) => p.careTeam?.planStatus === 'active').length;
+  const ask = async (sub: string, role: Role) => {
+    const token = await mintDevToken({ sub, roles: [role] });
+    const res = await postGraphQL<{ myWorklist: { kind: string; overdue: boolean; dueAt: string; activity: { kind: string } | null }[] }>(
+      careTeams.url, '{ myWorklist(first: 200) { kind overdue dueAt activity { kind } } }', {}, token);
+    expect(res.errors).toBeUndefined();
+    return res.data!.myWorklist.filter((i) => i.kind === 'CARE_PLAN_ACTIVITY');
+  };
+  const coordinator = await ask('demo-coordinator', Role.CARE_COORDINATOR);
+  expect(coordinator.length).toBe(Math.min(200, activePlans));
+  expect(new Set(coordinator.map((i) => i.activity!.kind))).toEqual(new Set(['FOLLOW_UP_CALL']));
+  const firstNotOverdue = coordinator.findIndex((i) => !i.overdue);
+  expect(firstNotOverdue).toBeGreaterThan(0);
+  expect(coordinator.slice(firstNotOverdue).every((i) => !i.overdue)).toBe(true);
+  const nurse = await ask('demo-nurse', Role.NURSE);
+  expect(new Set(nurse.map((i) => i.activity!.kind))).toEqual(new Set(['MEDICATION_RECONCILIATION']));
+});

@@ -2,7 +2,7 @@
 import type { DataSource } from 'typeorm';
 import { recordEvent } from '../../../shared/events';
 import type { SeedBatch } from '../../../shared/subgraph';
-import { DEMO_PRACTITIONERS } from '../../../scripts/seed/population';
+import { DEMO_PRACTITIONERS, stableUuid } from '../../../scripts/seed/population';
 
 export async function seedCareTeams(ds: DataSource, { patients, first }: SeedBatch): Promise<void> {
   await ds.transaction(async (m) => {
@@ -27,6 +27,16 @@ export async function seedCareTeams(ds: DataSource, { patients, first }: SeedBat
       await m.query(`INSERT INTO care_teams.care_plan_revision (care_plan_id, version, actor, at, change_kind, changes) VALUES ($1, 1, 'seed', now() - interval '180 days', 'CREATED', $2)`,
         [team.carePlanId, JSON.stringify([{ field: 'title', before: null, after: title }, { field: 'status', before: null, after: team.planStatus }])]);
       await recordEvent(m, 'care-teams', { type: 'CarePlanChanged', aggregateType: 'CarePlan', aggregateId: team.carePlanId, patientId: p.id, actor: 'seed', payload: { carePlanId: team.carePlanId, careTeamId: team.id, version: 1, changeKind: 'CREATED', status: team.planStatus, changedFields: ['title', 'status'] } });
+      // Open work on active plans, due around seeding time (some already overdue), so worklists are not empty.
+      if (team.planStatus === 'active') {
+        const offsetDays = (p.index % 10) - 3;
+        await m.query(
+          `INSERT INTO care_teams.care_plan_activity (id, care_plan_id, kind, description, status, assignee_practitioner_id, assignee_role, due_at)
+           VALUES ($1, $3, 'FOLLOW_UP_CALL', 'Monthly check-in call: symptoms, medications, upcoming appointments', 'scheduled', 'demo-coordinator', NULL, now() + make_interval(days => $4)),
+                  ($2, $3, 'MEDICATION_RECONCILIATION', 'Reconcile the medication list with the pharmacy fill history', 'not-started', NULL, 'NURSE_CASE_MANAGER', now() + make_interval(days => $5))`,
+          [stableUuid(`activity:${p.index}:call`), stableUuid(`activity:${p.index}:medrec`), team.carePlanId, offsetDays, offsetDays + 5],
+        );
+      }
     }
   });
 }
