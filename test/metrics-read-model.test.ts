@@ -220,6 +220,12 @@ describe('care plan coverage of HIGH-risk patients, risk tiers, cost and CCM', (
       patients: 4, suppressed: false,
       tiers: [{ tier: 'LOW', patients: 0, share: 0 }, { tier: 'MODERATE', patients: 1, share: 0.25 }, { tier: 'HIGH', patients: 3, share: 0.75 }, { tier: null, patients: 0, share: 0 }],
     });
+    // At the end of January 2025 k3 had no tier yet (its first summary came in March).
+    const past = await gql(`query($f: KpiFilter) { kpis(filter: $f) { riskTierDistribution { asOf tiers { tier patients } } } }`, { f: { from: FEB[0], to: FEB[1], ...tagged('AIDS_HIV') } });
+    expect(past.data!.kpis.riskTierDistribution).toEqual({
+      asOf: FEB[1].replace('Z', '.000Z'),
+      tiers: [{ tier: 'LOW', patients: 0 }, { tier: 'MODERATE', patients: 1 }, { tier: 'HIGH', patients: 2 }, { tier: null, patients: 1 }],
+    });
   });
 
   it('cost per case: managed against not managed patients', async () => {

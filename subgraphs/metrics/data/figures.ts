@@ -174,6 +174,13 @@ async function atInstants<R extends { i: string }>(
 }
 
 /**
+ * Each risk tier a patient had, with when it held: from its event until the
+ * next one. The tier at an instant is the interval with since < at ≤ until.
+ */
+const TIER_INTERVALS = `tiers AS (SELECT patient_id, risk_tier, effective_at AS since,
+    lead(effective_at) OVER (PARTITION BY patient_id ORDER BY position) AS until FROM metrics.patient_risk_history)`;
+
+/**
  * HIGH-risk patients and those of them with an active care plan, at each
  * slot's point in time: the present from the current snapshot, a past instant
  * from the risk-tier and plan-status history (what was true then).
@@ -184,15 +191,16 @@ export async function coverageCounts(db: DataSource, cohort: Cohort, slots: Slot
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM metrics.care_plan cpl WHERE cpl.patient_id = x.patient_id AND cpl.status = 'active'))::int AS numerator
          FROM %SLOTS% JOIN metrics.patient x ON x.risk_tier = 'HIGH' AND ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)}
         GROUP BY pr.i`,
-    (p) => `SELECT pr.i, count(*)::int AS denominator,
-              count(*) FILTER (WHERE EXISTS (
-                SELECT 1 FROM (SELECT DISTINCT ON (c.care_plan_id) c.status FROM metrics.care_plan_change c
-                                WHERE c.patient_id = x.patient_id AND c.occurred_at < pr.at ORDER BY c.care_plan_id, c.version DESC) plan
-                 WHERE plan.status = 'active'))::int AS numerator
-         FROM %SLOTS% JOIN metrics.patient x ON ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)}
-         JOIN LATERAL (SELECT h.risk_tier FROM metrics.patient_risk_history h WHERE h.patient_id = x.patient_id AND h.effective_at < pr.at
-                        ORDER BY h.position DESC LIMIT 1) tier ON tier.risk_tier = 'HIGH'
-        GROUP BY pr.i`);
+    (p) => `WITH ${TIER_INTERVALS},
+       plans AS (SELECT patient_id, status, occurred_at AS since, lead(occurred_at) OVER (PARTITION BY care_plan_id ORDER BY version) AS until
+                   FROM metrics.care_plan_change),
+       high AS (SELECT pr.i, pr.at, t.patient_id FROM %SLOTS%
+                  JOIN tiers t ON t.risk_tier = 'HIGH' AND t.since < pr.at AND (t.until IS NULL OR t.until >= pr.at)
+                   AND ${slotTeam('t.patient_id', slots)} AND ${cohortCondition('t.patient_id', cohort, p)}),
+       covered AS (SELECT DISTINCT h.i, h.patient_id FROM high h
+                     JOIN plans pl ON pl.patient_id = h.patient_id AND pl.status = 'active' AND pl.since < h.at AND (pl.until IS NULL OR pl.until >= h.at))
+       SELECT h.i, count(*)::int AS denominator, count(c.patient_id)::int AS numerator
+         FROM high h LEFT JOIN covered c ON c.i = h.i AND c.patient_id = h.patient_id GROUP BY h.i`);
   return slots.map((_, k) => byIndex.get(k)![0] ?? { numerator: 0, denominator: 0 });
 }
 
@@ -201,12 +209,12 @@ export async function riskTierCounts(db: DataSource, cohort: Cohort, slots: Slot
   const byIndex = await atInstants<{ i: string; risk_tier: string | null; n: number }>(db, slots, now,
     (p) => `SELECT pr.i, x.risk_tier, count(*)::int AS n FROM %SLOTS%
               JOIN metrics.patient x ON ${slotTeam('x.patient_id', slots)} AND ${cohortCondition('x.patient_id', cohort, p)} GROUP BY pr.i, x.risk_tier`,
-    (p) => `SELECT pr.i, tier.risk_tier, count(*)::int AS n FROM %SLOTS%
+    (p) => `WITH ${TIER_INTERVALS}
+            SELECT pr.i, t.risk_tier, count(*)::int AS n FROM %SLOTS%
               JOIN metrics.patient x ON (x.registered_at IS NULL OR x.registered_at < pr.at) AND ${slotTeam('x.patient_id', slots)}
                AND ${cohortCondition('x.patient_id', cohort, p)}
-              LEFT JOIN LATERAL (SELECT h.risk_tier FROM metrics.patient_risk_history h WHERE h.patient_id = x.patient_id AND h.effective_at < pr.at
-                                  ORDER BY h.position DESC LIMIT 1) tier ON true
-             GROUP BY pr.i, tier.risk_tier`);
+              LEFT JOIN tiers t ON t.patient_id = x.patient_id AND t.since < pr.at AND (t.until IS NULL OR t.until >= pr.at)
+             GROUP BY pr.i, t.risk_tier`);
   return slots.map((_, k) => new Map(byIndex.get(k)!.map((r) => [r.risk_tier, r.n])));
 }
 
@@ -259,17 +267,18 @@ export async function costTotals(db: DataSource, cohort: Cohort, slots: Slot[]):
   const rows: { i: string; managed: boolean; patients: number; total: number }[] = await db.query(
     `WITH pr AS (SELECT * FROM ${slotRows(slots, p)}),
      members AS (
-       SELECT pr.i, pt.patient_id, EXISTS (SELECT 1 FROM metrics.care_team t WHERE t.patient_id = pt.patient_id AND t.formed_at < pr.e
-                                            AND (t.status = 'active' OR t.inactive_since >= pr.s)) AS managed
-         FROM pr JOIN metrics.patient pt ON (pt.registered_at IS NULL OR pt.registered_at < pr.e) AND ${slotTeam('pt.patient_id', slots)}
+       SELECT pr.i, pt.patient_id FROM pr JOIN metrics.patient pt ON (pt.registered_at IS NULL OR pt.registered_at < pr.e) AND ${slotTeam('pt.patient_id', slots)}
           AND ${cohortCondition('pt.patient_id', cohort, p)}),
+     managed AS (
+       SELECT DISTINCT pr.i, t.patient_id FROM pr JOIN metrics.care_team t ON t.formed_at < pr.e AND (t.status = 'active' OR t.inactive_since >= pr.s)),
      claims AS (
        SELECT pr.i, c.patient_id, sum(c.cost) AS cost FROM pr
          JOIN (SELECT patient_id, discharged_at AS at, cost FROM metrics.stay WHERE discharged_at IS NOT NULL AND cost IS NOT NULL
                UNION ALL SELECT patient_id, started_at, cost FROM metrics.visit WHERE cost IS NOT NULL) c ON c.at >= pr.s AND c.at < pr.e
         GROUP BY pr.i, c.patient_id)
-     SELECT m.i, m.managed, count(*)::int AS patients, COALESCE(sum(c.cost), 0)::float8 AS total
-       FROM members m LEFT JOIN claims c ON c.i = m.i AND c.patient_id = m.patient_id GROUP BY m.i, m.managed`,
+     SELECT m.i, g.patient_id IS NOT NULL AS managed, count(*)::int AS patients, COALESCE(sum(c.cost), 0)::float8 AS total
+       FROM members m LEFT JOIN managed g ON g.i = m.i AND g.patient_id = m.patient_id
+       LEFT JOIN claims c ON c.i = m.i AND c.patient_id = m.patient_id GROUP BY 1, 2`,
     p.values,
   );
   return slots.map((_, k) => {
