@@ -74,6 +74,17 @@ export class CreateEventLog1732300000000 implements MigrationInterface {
   }
 }
 
+/** When each event was written to the log (occurred_at may be back-dated by bulk writers): what replay retention measures. */
+export class AddEventRecordedAt1732300000002 implements MigrationInterface {
+  name = 'AddEventRecordedAt1732300000002';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${EVENT_SCHEMA}.event_log ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now()`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${EVENT_SCHEMA}.event_log DROP COLUMN recorded_at`);
+  }
+}
+
 /** Each consuming service keeps its cursors in its own schema; include this in its migrations. */
 export class CreateEventCursors1732300000001 implements MigrationInterface {
   name = 'CreateEventCursors1732300000001';
@@ -89,7 +100,7 @@ export class CreateEventCursors1732300000001 implements MigrationInterface {
 
 /** Creates or upgrades the shared event log; every service calls it at start-up. */
 export async function migrateEventLog(url: string): Promise<void> {
-  const ds = createServiceDataSource({ url, schema: EVENT_SCHEMA, entities: [], migrations: [CreateEventLog1732300000000], poolSize: 1 });
+  const ds = createServiceDataSource({ url, schema: EVENT_SCHEMA, entities: [], migrations: [CreateEventLog1732300000000, AddEventRecordedAt1732300000002], poolSize: 1 });
   await ds.initialize();
   try {
     await migrate(ds);

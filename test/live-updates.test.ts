@@ -121,7 +121,7 @@ it('refuses a cursor older than the retention window, and a cursor it never issu
   const position = Buffer.from(cursor, 'base64url').toString().slice(3);
   const c = new Client({ connectionString: hub.databaseUrl });
   await c.connect();
-  await c.query(`UPDATE hub_events.event_log SET occurred_at = now() - interval '8 days' WHERE id > $1`, [position]);
+  await c.query(`UPDATE hub_events.event_log SET recorded_at = now() - interval '8 days' WHERE id > $1`, [position]);
   await c.end();
 
   const stale = subscribe(hub.gatewayUrl, coordinator, PLAN_CHANGES, { patientId, after: cursor });

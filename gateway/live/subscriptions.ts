@@ -253,12 +253,13 @@ export class SubscriptionManager {
   }
 
   private async assertReplayable(after: bigint): Promise<void> {
-    const { rows } = await this.pool.query<{ occurred_at: Date }>(
-      'SELECT occurred_at FROM hub_events.event_log WHERE id > $1 ORDER BY id LIMIT 1', [after.toString()],
+    // Retention counts from when the log received the event (the seed back-dates occurred_at).
+    const { rows } = await this.pool.query<{ recorded_at: Date }>(
+      'SELECT recorded_at FROM hub_events.event_log WHERE id > $1 ORDER BY id LIMIT 1', [after.toString()],
     );
     if (after > this.feed.head && rows.length === 0) throw badInput('This cursor is ahead of the event log', 'after');
     const oldest = Date.now() - this.retentionDays * 86_400_000;
-    if (rows.length && rows[0].occurred_at.getTime() < oldest) {
+    if (rows.length && rows[0].recorded_at.getTime() < oldest) {
       throw badInput(
         `This cursor is older than the ${this.retentionDays}-day replay window: refetch the current state, then subscribe without \`after\``,
         'after',
