@@ -3,7 +3,6 @@
  * the partner organization on /partner/graphql (referralAssigned, referralUpdated),
  * each seeing only what it may, with fields from several subgraphs per event.
  */
-import { Role } from '../shared/auth';
 import { actors, FOOD_BANK, partnerUrl, registerPatient, seedDirectory, type Actors } from './partner-fixtures';
 import { startHub, type TestHub } from './support/hub';
 import { eventually, subscribe } from './support/live';

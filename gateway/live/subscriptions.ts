@@ -36,6 +36,7 @@ export interface SubscribeRequest {
 class Subscriber {
   lastDelivered: bigint;
   live = false;
+  group: Group | undefined;
   private readonly queue: ExecutionResult[] = [];
   private wake: (() => void) | undefined;
   private finished = false;
@@ -107,7 +108,7 @@ class Group {
   private readonly pending: DomainEvent[] = [];
   private running = false;
 
-  constructor(readonly key: string, private readonly manager: SubscriptionManager) {}
+  constructor(readonly key: string, readonly topic: Topic, private readonly manager: SubscriptionManager) {}
 
   offer(event: DomainEvent): void {
     this.pending.push(event);
@@ -191,11 +192,11 @@ export class SubscriptionManager {
     const key = `${prepared.key}\u0000${[...principal.roles].sort().join(',')}\u0000${principal.org ?? ''}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = new Group(key, this);
+      group = new Group(key, topic, this);
       this.groups.set(key, group);
     }
     group.subscribers.add(subscriber);
-    (subscriber as Subscriber & { group?: Group }).group = group;
+    subscriber.group = group;
     if (after === null) subscriber.live = true;
     else void this.catchUp(subscriber, after);
     return subscriber.results();
@@ -203,7 +204,7 @@ export class SubscriptionManager {
 
   private remove(s: Subscriber): void {
     this.subscribers.delete(s);
-    const group = (s as Subscriber & { group?: Group }).group;
+    const group = s.group;
     if (group) {
       group.subscribers.delete(s);
       if (group.subscribers.size === 0) this.groups.delete(group.key);
@@ -216,10 +217,7 @@ export class SubscriptionManager {
       this.generations.set(event.patientId, (this.generations.get(event.patientId) ?? 0) + 1);
       if (this.decisions.size > 100_000) this.decisions.clear();
     }
-    for (const group of this.groups.values()) {
-      const sample = group.subscribers.values().next().value as Subscriber | undefined;
-      if (sample && sample.topic.eventTypes.includes(event.type)) group.offer(event);
-    }
+    for (const group of this.groups.values()) if (group.topic.eventTypes.includes(event.type)) group.offer(event);
   }
 
   /** Replays what a resuming subscriber missed, then hands it to the live feed with no gap and no duplicate. */
