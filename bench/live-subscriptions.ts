@@ -23,11 +23,11 @@ import { Client } from 'pg';
 import { mintDevToken, Role } from '../shared/auth';
 import { EVENT_CHANNEL } from '../shared/events';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
-import { resolveDatabaseUrl, stopEmbeddedPostgres } from '../shared/database';
+import { resolveDatabaseUrl } from '../shared/database';
 import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
 import { composeSupergraph, subgraphSdls } from '../gateway/compose';
 import { SUBGRAPHS } from '../subgraphs';
-import { createScratchDatabase, formatSummary, summarize, timedGraphQL } from './support';
+import { createScratchDatabase, formatSummary, runBenchmark, summarize, timedGraphQL } from './support';
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -199,11 +199,7 @@ async function main(): Promise<void> {
     }
     for (const n of SUBGRAPH_NAMES) await subgraphs[n]?.stop();
     await db.drop();
-    await stopEmbeddedPostgres();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);

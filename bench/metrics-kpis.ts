@@ -21,7 +21,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { mintDevToken, Role } from '../shared/auth';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
-import { resolveDatabaseUrl, stopEmbeddedPostgres } from '../shared/database';
+import { resolveDatabaseUrl } from '../shared/database';
 import { latestEventPosition, recordEvent } from '../shared/events';
 import { openSubgraphDatabase, startSubgraph } from '../shared/subgraph';
 import { seedDemoPopulation } from '../scripts/seed/index';
@@ -31,7 +31,7 @@ import { readmissionCounts } from '../subgraphs/metrics/data/figures';
 import { READ_MODEL_CONSUMER, rebuildReadModel } from '../subgraphs/metrics/data/read-model';
 import { monthlyPeriods, resolvePeriod } from '../subgraphs/metrics/domain/period';
 import { metricsSubgraph } from '../subgraphs/metrics/main';
-import { createScratchDatabase, formatSummary, summarize, timedGraphQL } from './support';
+import { createScratchDatabase, formatSummary, summarize, timedGraphQL, releaseScratchDatabase, runBenchmark } from './support';
 
 const POPULATION = `query Readmissions { kpi(key: READMISSION_30_DAY) { numerator denominator value target targetMet suppressed } }`;
 const SERIES = `query ReadmissionSeries { kpiSeries(key: READMISSION_30_DAY) { month numerator denominator value suppressed } }`;
@@ -181,14 +181,8 @@ async function main(): Promise<void> {
     await metrics.stop();
   } finally {
     await cursor.end().catch(() => undefined);
-    if (!values.keep) await scratch.drop();
-    else console.log(`kept database ${scratch.name}`);
-    await stopEmbeddedPostgres();
+    await releaseScratchDatabase(scratch, values.keep!);
   }
 }
 
-main().catch(async (err) => {
-  console.error(err);
-  await stopEmbeddedPostgres().catch(() => undefined);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -14,9 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { mintDevToken, Role } from '../shared/auth';
-import { QueryCounter, resolveDatabaseUrl, stopEmbeddedPostgres } from '../shared/database';
+import { QueryCounter, resolveDatabaseUrl } from '../shared/database';
 import { openSubgraphDatabase, startSubgraph } from '../shared/subgraph';
-import { createScratchDatabase, formatSummary, summarize, timedGraphQL } from './support';
+import { createScratchDatabase, formatSummary, summarize, timedGraphQL, releaseScratchDatabase, runBenchmark } from './support';
 import { demoPatients } from '../scripts/seed/population';
 import { patientsSubgraph } from '../subgraphs/patients/main';
 
@@ -118,14 +118,8 @@ async function main(): Promise<void> {
       await subgraph.stop();
     }
   } finally {
-    if (!values.keep) await scratch.drop();
-    else console.log(`kept database ${scratch.name}`);
-    await stopEmbeddedPostgres();
+    await releaseScratchDatabase(scratch, values.keep!);
   }
 }
 
-main().catch(async (err) => {
-  console.error(err);
-  await stopEmbeddedPostgres().catch(() => undefined);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { stopEmbeddedPostgres } from '../shared/database';
 
 export interface ScratchDatabase { name: string; url: string; drop(): Promise<void> }
 
@@ -44,4 +45,21 @@ export async function timedGraphQL<T = any>(url: string, token: string, query: s
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   return { ms: performance.now() - t0, body };
+}
+
+/** Drops the scratch database unless asked to keep it (to look at the data afterwards). */
+export async function releaseScratchDatabase(scratch: ScratchDatabase, keep: boolean): Promise<void> {
+  if (keep) console.log(`kept database ${scratch.name}`);
+  else await scratch.drop();
+}
+
+/** Runs a benchmark's main: exit 0 when it ends, 1 on failure; the embedded PostgreSQL is stopped either way. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main()
+    .then(() => stopEmbeddedPostgres(), async (err) => {
+      console.error(err);
+      await stopEmbeddedPostgres().catch(() => undefined);
+      process.exit(1);
+    })
+    .then(() => process.exit(0));
 }
