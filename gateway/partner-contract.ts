@@ -54,6 +54,7 @@ import { CLINICAL_ROLES, Role, bearerToken, hasRole, type Principal, type TokenV
 import { forbidden } from '../shared/errors';
 import { maskErrors } from '../shared/http';
 import type { Logger } from '../shared/logger';
+import { requestIdOf } from './server';
 
 export const PARTNER_TAG = 'partner';
 export const PARTNER_PATH = '/partner/graphql';
@@ -202,6 +203,8 @@ export function refuseOnPartnerEndpoint(p: Principal): string | null {
 export interface PartnerContext {
   principal: Principal;
   authorization: string;
+  requestId: string;
+  endpoint: 'partner';
 }
 
 export interface PartnerEndpointOptions {
@@ -253,7 +256,7 @@ export async function mountPartnerEndpoint(app: express.Express, o: PartnerEndpo
         const principal = await o.verify(token);
         const refusal = refuseOnPartnerEndpoint(principal);
         if (refusal) throw forbidden(`This endpoint serves community partners: ${refusal}`, { http: { status: 403 } });
-        return { principal, authorization: `Bearer ${token}` };
+        return { principal, authorization: `Bearer ${token}`, requestId: requestIdOf(req), endpoint: 'partner' as const };
       },
     }),
   );

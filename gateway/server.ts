@@ -1,16 +1,21 @@
 /**
  * The gateway: @apollo/gateway inside Apollo Server 5 at `/graphql`, on the
- * supergraph the project composes itself. It verifies the caller's bearer token,
- * then forwards it to every subgraph, which verify it again. The same URL accepts
+ * supergraph the project composes itself. It verifies the caller's bearer token and
+ * forwards the caller to the subgraphs as an internal token only it can sign
+ * (gateway/subgraph-fetch.ts), with a request id it assigns (or accepts from
+ * `x-request-id`) and returns in the response header. The same URL accepts
  * graphql-ws connections for live subscriptions (gateway/live).
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
+import type express from 'express';
 import { Pool } from 'pg';
 import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
 import { resolveDatabaseUrl } from '../shared/database';
 import { forbidden } from '../shared/errors';
+import { createInternalTokenSigner, type Endpoint } from '../shared/internal-token';
 import { PgNotifyTransport, type EventTransport } from '../shared/events';
 import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
@@ -20,17 +25,28 @@ import { EventFeed } from './live/feed';
 import { SubscriptionManager } from './live/subscriptions';
 import { attachLiveEndpoints, type LiveServer } from './live/ws';
 import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
+import { SubgraphDataSource } from './subgraph-fetch';
 
 export interface GatewayContext {
   principal: Principal;
   authorization: string;
+  requestId: string;
+  endpoint: Endpoint;
 }
 
-/** Forwards the caller's Authorization header to the subgraph. */
-class AuthenticatedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context && 'authorization' in context && context.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
+/** The request id: the caller's `x-request-id` when it is a sane token, else a new one; echoed in the response. */
+export function requestIdOf(req: express.Request): string {
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+  req.res?.setHeader('x-request-id', id);
+  return id;
+}
+
+/** Subgraph URLs recorded in a supergraph (`@join__graph(name:, url:)`), for readiness checks. */
+function subgraphUrlsOf(supergraphSdl: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)) out[m[1]] = m[2];
+  return out;
 }
 
 export interface GatewayOptions {
@@ -77,7 +93,12 @@ export function refuseOnClinicalEndpoint(p: Principal): string | null {
 export async function startGateway(o: GatewayOptions = {}): Promise<RunningGateway> {
   const log = logger('gateway');
   const urls = { ...urlsFromEnvironment(), ...o.subgraphUrls };
-  const dataSource = (name: string, url: string) => new AuthenticatedDataSource({ url: urls[name as SubgraphName] ?? url });
+  const verify = createTokenVerifier();
+  const sign = createInternalTokenSigner();
+  const dataSourceFor = (endpoint: Endpoint) => (name: string, url: string) =>
+    new SubgraphDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
+  const dataSource = dataSourceFor('clinical');
+  const partnerDataSource = dataSourceFor('partner');
 
   // Live subscriptions read the shared event log: one feed for the whole instance.
   const databaseUrl = o.databaseUrl ?? (await resolveDatabaseUrl());
@@ -117,7 +138,6 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
     else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays);
   });
 
-  const verify = createTokenVerifier();
   let live: LiveServer | undefined;
   let partner: PartnerEndpoint | undefined;
   let partnerExecutor: LiveExecutor | undefined;
@@ -132,19 +152,30 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
         const principal = await verify(token);
         const refusal = refuseOnClinicalEndpoint(principal);
         if (refusal) throw forbidden(`This endpoint serves clinical apps: ${refusal}`, { http: { status: 403 } });
-        return { principal, authorization: `Bearer ${token}` };
+        return { principal, authorization: `Bearer ${token}`, requestId: requestIdOf(req), endpoint: 'clinical' as const };
       },
-      ready: async () => (await pool.query('SELECT 1').then(() => true, () => false)),
+      // Ready when the event log and every subgraph answer; the checks say which one does not.
+      ready: async () => {
+        const checks: Record<string, string> = {};
+        checks.eventLog = await pool.query('SELECT 1').then(() => 'ok', () => 'unreachable');
+        const sdl = executor?.supergraphSdl ?? initialSdl;
+        await Promise.all(Object.entries({ ...subgraphUrlsOf(sdl), ...urls }).map(async ([name, url]) => {
+          if (!url || name === 'live') return;
+          const readyUrl = url.replace(/\/graphql\/?$/, '/ready');
+          checks[name] = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? 'ok' : `not ready (${r.status})`), () => 'unreachable');
+        }));
+        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
       health: () => ({ transport: redisUrl ? 'redis' : 'postgres', subscriptions: (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0), connections: live?.connections() ?? 0, eventPosition: feed.head.toString() }),
       mount: async (app, httpServer) => {
         // /partner/graphql: the partner contract of the same supergraph (gateway/partner-contract.ts).
-        partner = await mountPartnerEndpoint(app, { supergraphSdl: initialSdl, gateway, buildService: ({ name, url }) => dataSource(name, url!), verify, log });
+        partner = await mountPartnerEndpoint(app, { supergraphSdl: initialSdl, gateway, buildService: ({ name, url }) => partnerDataSource(name, url!), verify, log });
         // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.
-        partnerExecutor = new LiveExecutor(partner.contractSdl(), dataSource);
+        partnerExecutor = new LiveExecutor(partner.contractSdl(), partnerDataSource);
         partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays);
         partner.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
           if (coreSupergraphSdl === partnerExecutor!.supergraphSdl) return;
-          partnerExecutor = new LiveExecutor(coreSupergraphSdl, dataSource);
+          partnerExecutor = new LiveExecutor(coreSupergraphSdl, partnerDataSource);
           partnerManager!.replaceExecutor(partnerExecutor);
         });
         const contract = partner;

@@ -47,6 +47,18 @@ export const config = {
   get jwksUrl() { return env('JWT_JWKS_URL'); },
   get jwtIssuer() { return env('JWT_ISSUER'); },
   get jwtAudience() { return env('JWT_AUDIENCE'); },
+  /** Longest a user token may live (exp - iat). */
+  get jwtMaxLifetimeHours() { return int('JWT_MAX_LIFETIME_HOURS', 12); },
+  /** Clock skew tolerated on exp, iat and nbf. */
+  get jwtClockSkewSeconds() { return int('JWT_CLOCK_SKEW_SECONDS', 60); },
+  /** The key only the gateway signs internal caller tokens with (shared/internal-token.ts); generated into .data when unset. */
+  get internalKey() { return env('HUB_INTERNAL_KEY'); },
+  /** How long a break-the-glass grant lasts. */
+  get breakTheGlassMinutes() { return int('BREAK_THE_GLASS_MINUTES', 60); },
+  /** `off` stops writing the audit trail (benchmarks only: bench/audit-overhead.ts measures what it costs). */
+  get audit() { return (env('HUB_AUDIT') ?? 'on') as 'on' | 'off'; },
+  /** How long the gateway waits for one subgraph fetch. */
+  get subgraphTimeoutMs() { return int('SUBGRAPH_TIMEOUT_MS', 10_000); },
   get logLevel() { return env('LOG_LEVEL') ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'); },
   get seed() { return (env('SEED') ?? 'demo') as 'demo' | 'none'; },
   get seedPatients() { return int('SEED_PATIENTS', 200); },
@@ -55,6 +67,8 @@ export const config = {
   get subscriptionRetentionDays() { return int('SUBSCRIPTION_RETENTION_DAYS', 7); },
   /** Events a subscriber may have waiting before its connection is closed (it resumes from its cursor). */
   get subscriptionQueueLimit() { return int('SUBSCRIPTION_QUEUE_LIMIT', 256); },
+  /** How long an event whose fields a subgraph cannot resolve is retried before its subscription ends (UPSTREAM_UNAVAILABLE). */
+  get subscriptionUpstreamRetryMs() { return int('SUBSCRIPTION_UPSTREAM_RETRY_MS', 30_000); },
   get eventPollMs() { return int('EVENT_POLL_MS', 2000); },
   /** Holidays excluded from CMS TCM business days: comma-separated ISO dates (care-teams parses and checks them). */
   get tcmHolidays() { return env('TCM_HOLIDAYS') ?? ''; },

@@ -9,6 +9,8 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
 import { type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import type { AuditCollector } from './audit';
+import { requestScope } from './request-scope';
 
 export const FEDERATION_VERSION = 'v2.7';
 const FEDERATION_IMPORTS = ['@key', '@shareable', '@external', '@requires', '@provides', '@tag', '@inaccessible'];
@@ -29,11 +31,28 @@ export async function buildFederatedSchema(o: FederatedSchemaOptions): Promise<G
   const schema = await buildSchema({ resolvers: o.resolvers, orphanedTypes: o.orphanedTypes, skipCheck: true, validate: false });
   const typeDefs = parse(`extend schema @link(url: "https://specs.apollo.dev/federation/${FEDERATION_VERSION}", import: ${JSON.stringify(FEDERATION_IMPORTS)})\n\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  inRequestScope(resolvers);
   for (const [typeName, resolveReference] of Object.entries(o.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), __resolveReference: resolveReference } as never;
   }
   // Nothing may transform the schema after this: it would drop `resolveReference`.
   return buildSubgraphSchema({ typeDefs, resolvers });
+}
+
+/**
+ * Every mutation runs inside its request's scope, so the outbox can append the
+ * write's audit record in the write's own transaction (shared/request-scope.ts).
+ */
+function inRequestScope(resolvers: GraphQLResolverMap<unknown>): void {
+  const mutation = resolvers.Mutation as Record<string, unknown> | undefined;
+  for (const [name, field] of Object.entries(mutation ?? {})) {
+    const resolve = typeof field === 'function' ? field : (field as { resolve?: unknown }).resolve;
+    if (typeof resolve !== 'function') continue;
+    const scoped = (root: unknown, args: unknown, ctx: { audit?: AuditCollector }, info: unknown) =>
+      ctx?.audit ? requestScope.run({ audit: { ...ctx.audit.request, operation: name } }, () => resolve(root, args, ctx, info)) : resolve(root, args, ctx, info);
+    if (typeof field === 'function') mutation![name] = scoped;
+    else (field as { resolve: unknown }).resolve = scoped;
+  }
 }
 
 /** Per-request DataLoaders, keyed by name, created on first use. */

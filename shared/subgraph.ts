@@ -1,14 +1,25 @@
 /**
  * What it takes to run one subgraph: its own DataSource on its own schema,
- * migrations, the per-request context (verified principal, loaders), its event
- * consumers, and the HTTP shell. Each subgraph's `main.ts` describes itself with a
- * `SubgraphModule`; this file does the wiring the same way for all of them.
+ * migrations, the per-request context (the caller named by the gateway's internal
+ * token, patient access, the audit collector, loaders), its event consumers, and the
+ * HTTP shell. Each subgraph's `main.ts` describes itself with a `SubgraphModule`;
+ * this file does the wiring the same way for all of them, so none can forget it:
+ * every subgraph answers only the gateway, holds partner requests to the partner
+ * contract, keeps the care-relationship projection access decisions read, and
+ * writes each request's reads to the audit trail before its answer leaves.
  */
+import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { bearerToken, createTokenVerifier, type Principal } from './auth';
+import { PatientAccess } from './access';
+import { AuditCollector, migrateAuditTrail } from './audit';
+import { bearerToken, type Principal } from './auth';
+import { CreateCareRelationships1733000000100, startRelationshipConsumer } from './care-relationships';
 import { config, type SubgraphName } from './config';
+import { createCallerVerifier, type Caller } from './internal-token';
+import { assertPartnerSelection, partnerCoordinates } from './partner-fields';
 import { createServiceDataSource, isDatabaseReachable, migrate, type QueryCounter } from './database';
 import { createEventTransport, migrateEventLog, type EventTransport } from './events';
 import { Loaders } from './federation';
@@ -18,6 +29,12 @@ import { logger, type Logger } from './logger';
 /** What every resolver receives as `@Ctx()`. */
 export interface SubgraphContext {
   principal: Principal;
+  /** The caller as the gateway named it: principal, endpoint (clinical or partner), channel. */
+  caller: Caller;
+  /** Patient access decisions (shared/access.ts): every read and write of patient data asks here. */
+  access: PatientAccess;
+  audit: AuditCollector;
+  requestId: string;
   db: DataSource;
   loaders: Loaders;
   log: Logger;
@@ -73,36 +90,85 @@ export interface StartOptions {
   withoutWorkers?: boolean;
 }
 
+/** Every subgraph keeps the care-relationship projection access decisions read (shared/care-relationships.ts). */
+const SHARED_MIGRATIONS = [CreateCareRelationships1733000000100];
+
 export async function openSubgraphDatabase(m: SubgraphModule, url: string, counter?: QueryCounter): Promise<DataSource> {
   await migrateEventLog(url);
-  const ds = createServiceDataSource({ url, schema: m.schema, entities: m.entities, migrations: m.migrations, counter });
+  await migrateAuditTrail(url);
+  const ds = createServiceDataSource({ url, schema: m.schema, entities: m.entities, migrations: [...m.migrations, ...SHARED_MIGRATIONS], counter });
   await ds.initialize();
   await migrate(ds);
   return ds;
+}
+
+/**
+ * Per request: the partner contract check once the operation is known, and the
+ * audit records of its reads written before the answer leaves — if they cannot be
+ * written, the request fails instead (nothing served unrecorded).
+ */
+function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<SubgraphContext> {
+  const partnerFields = partnerCoordinates(schema);
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operationName }) {
+          contextValue.audit.useDocument(document, operationName ?? null);
+          if (contextValue.caller.endpoint === 'partner') assertPartnerSelection(schema, document, partnerFields);
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (!contextValue.audit?.pending) return;
+          try {
+            await contextValue.audit.flush(db);
+          } catch (err) {
+            contextValue.log.error({ err, requestId: contextValue.requestId }, 'audit records could not be written; answer withheld');
+            if (response.body.kind === 'single') {
+              response.body.singleResult = {
+                errors: [new GraphQLError('The audit trail is unavailable; nothing was served. Try again.', { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }).toJSON()],
+              };
+            }
+          }
+        },
+      };
+    },
+  };
 }
 
 export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise<RunningSubgraph> {
   const log = logger(m.name);
   const ds = await openSubgraphDatabase(m, o.databaseUrl, o.counter);
   const schema = await m.buildSchema();
-  const verify = createTokenVerifier();
-  const workers = o.withoutWorkers || !m.startWorkers
-    ? []
-    : await m.startWorkers({ ds, transport: createEventTransport(o.databaseUrl), log });
+  const verify = createCallerVerifier();
+  const transport = createEventTransport(o.databaseUrl);
+  const relationships = o.withoutWorkers ? undefined : await startRelationshipConsumer(ds, transport);
+  const workers: Worker[] = [
+    ...(relationships ? [relationships] : []),
+    ...(o.withoutWorkers || !m.startWorkers ? [] : await m.startWorkers({ ds, transport, log })),
+  ];
 
   const http = await startHttpService<SubgraphContext>(
     {
       name: m.name,
       log,
-      apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] },
-      // The gateway forwards the caller's token; subgraphs verify it again.
-      context: async (req) => ({
-        principal: await verify(bearerToken(req.headers.authorization)),
-        db: ds,
-        loaders: new Loaders(),
-        log,
-        source: m.name,
-      }),
+      apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), trustPlugin(schema, ds)] },
+      // Only the gateway can sign the caller token (shared/internal-token.ts): a user's own token is refused here.
+      context: async (req) => {
+        const caller = await verify(bearerToken(req.headers.authorization));
+        const header = req.headers['x-request-id'];
+        const requestId = (typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : null) ?? randomUUID();
+        const audit = new AuditCollector({ requestId, service: m.name, endpoint: caller.endpoint, channel: caller.channel, principal: caller.principal, operation: null });
+        return {
+          principal: caller.principal,
+          caller,
+          audit,
+          access: new PatientAccess({ principal: caller.principal, db: ds, schema: m.schema, audit, caughtUp: relationships ? () => relationships.caughtUp() : undefined }),
+          requestId,
+          db: ds,
+          loaders: new Loaders(),
+          log: log.child({ requestId }),
+          source: m.name,
+        };
+      },
       ready: () => isDatabaseReachable(ds),
     },
     { host: o.host ?? config.host, port: o.port ?? config.port(m.name) },

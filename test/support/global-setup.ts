@@ -20,6 +20,7 @@ const freePort = () =>
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';
   process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('base64url');
+  process.env.HUB_INTERNAL_KEY ??= crypto.randomBytes(32).toString('base64url');
   if (!process.env.DATABASE_URL) {
     const db: EmbeddedDatabase = await startEmbeddedPostgres({
       dir: path.resolve(__dirname, '../../.data/test-postgres'),

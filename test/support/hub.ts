@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { Client } from 'pg';
 import { mintDevToken, Role } from '../../shared/auth';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../shared/config';
+import { createInternalTokenSigner, type Endpoint } from '../../shared/internal-token';
 import { QueryCounter } from '../../shared/database';
 import { startSubgraph, type RunningSubgraph } from '../../shared/subgraph';
 import { composeSupergraph, subgraphSdls } from '../../gateway/compose';
@@ -27,6 +28,8 @@ export interface TestHub {
   /** POSTs an operation to the gateway (or any URL) with a bearer token. */
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null, url?: string): Promise<GraphQLResponse<T>>;
   token(claims: { sub?: string; roles: Role[]; org?: string; expiresIn?: string | number }): Promise<string>;
+  /** What the gateway would send a subgraph for this caller (tests that call a subgraph directly, as the gateway). */
+  internalToken(claims: { sub?: string; roles: Role[]; org?: string }, endpoint?: Endpoint): Promise<string>;
   /** Waits until every subgraph's event consumers have applied everything committed so far. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +66,13 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   return { status: res.status, ...((await res.json()) as GraphQLResponse<T>) };
 }
 
+const signInternal = createInternalTokenSigner();
+
+/** A gateway-signed caller token, for tests that call a subgraph directly the way the gateway does. */
+export function internalTokenFor({ sub = `user-${crypto.randomUUID()}`, roles, org }: { sub?: string; roles: Role[]; org?: string }, endpoint: Endpoint = 'clinical'): Promise<string> {
+  return signInternal({ principal: { sub, roles, org, expiresAt: new Date(Date.now() + 3600_000) }, endpoint, channel: 'http' });
+}
+
 export interface HubOptions {
   /** The gateway's event transport: PostgreSQL LISTEN/NOTIFY unless a Redis URL is given. */
   redisUrl?: string | null;
@@ -88,6 +98,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     gateway,
     query: (q, variables, token = adminToken, url = gateway.url) => postGraphQL(url, q, variables, token),
     token: ({ sub = `user-${crypto.randomUUID()}`, ...rest }) => mintDevToken({ sub, ...rest }),
+    internalToken: (claims, endpoint) => internalTokenFor(claims, endpoint),
     settle: async () => {
       for (const name of SUBGRAPH_NAMES) for (const w of subgraphs[name].workers) await w.caughtUp?.();
     },

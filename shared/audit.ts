@@ -1,0 +1,364 @@
+/**
+ * The audit trail (HIPAA §164.312(b) audit controls, in FHIR AuditEvent terms):
+ * who (sub, roles, organization) did what (read or write, the operation, the entity
+ * types and fields touched) to which patients, when, through which endpoint, with
+ * which request id and purpose of use. It is one append-only table,
+ * `hub_audit.audit_event`, owned by this module like the event log is by events.ts.
+ *
+ * - Reads: every access check that lets patient data through notes the patient
+ *   (shared/access.ts), and the subgraph writes one record per request and purpose
+ *   before its answer leaves (`AuditCollector.flush`); if that insert fails, the
+ *   request fails — nothing is served unrecorded.
+ * - Writes: `recordEvent` appends a write record in the write's own transaction for
+ *   every patient-level event a request causes (every change emits one), so a write
+ *   and its audit commit or roll back together.
+ * - Tamper-evident: a trigger numbers each record and chains it to the previous one
+ *   by a SHA-256 hash under an advisory lock (positions without gaps, in commit
+ *   order of the lock), and refuses UPDATE, DELETE and TRUNCATE. `verifyAuditChain`
+ *   (npm run audit:verify) recomputes every hash and names the first position
+ *   where the chain breaks.
+ */
+import type { DocumentNode } from 'graphql';
+import { Kind, type SelectionSetNode } from 'graphql';
+import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type { Principal } from './auth';
+import { config } from './config';
+import { createServiceDataSource, migrate } from './database';
+import type { Channel, Endpoint } from './internal-token';
+
+export const AUDIT_SCHEMA = 'hub_audit';
+
+/**
+ * Purpose of use (HL7 v3 PurposeOfUse: TREAT, ETREAT, HOPERAT, COC; the hub adds
+ * PARTNER_DISCLOSURE for what a community partner receives, so that the accounting
+ * of disclosures (HIPAA §164.528) is a query, and SYSTEM for integrations).
+ */
+export enum AuditPurpose {
+  TREATMENT = 'TREATMENT',
+  BREAK_THE_GLASS = 'BREAK_THE_GLASS',
+  PARTNER_DISCLOSURE = 'PARTNER_DISCLOSURE',
+  OPERATIONS = 'OPERATIONS',
+  INTEGRATION = 'INTEGRATION',
+  PRIVACY_REVIEW = 'PRIVACY_REVIEW',
+  /** A community partner's own work on a referral (HL7 COC: coordination of care). */
+  CARE_COORDINATION = 'CARE_COORDINATION',
+}
+
+export type AuditAction = 'read' | 'write';
+
+/** The shape hashed: every column but the chain itself, with times as epoch microseconds (no time-zone text). */
+const CANONICAL = (r: string) => `jsonb_build_object(
+    'position', ${r}.position, 'recorded_at', (extract(epoch FROM ${r}.recorded_at) * 1000000)::bigint, 'request_id', ${r}.request_id,
+    'service', ${r}.service, 'endpoint', ${r}.endpoint, 'channel', ${r}.channel, 'actor_sub', ${r}.actor_sub, 'actor_roles', to_jsonb(${r}.actor_roles),
+    'actor_org', ${r}.actor_org, 'action', ${r}.action, 'operation', ${r}.operation, 'entities', to_jsonb(${r}.entities),
+    'patient_ids', to_jsonb(${r}.patient_ids), 'purpose', ${r}.purpose, 'reason', ${r}.reason)::text`;
+const HASH = (r: string) => `encode(sha256(convert_to(${r}.prev_hash || '|' || ${CANONICAL(r)}, 'UTF8')), 'hex')`;
+const CHAIN_LOCK = 0x0a0d_17c4;
+const GENESIS = '0'.repeat(64);
+
+export class CreateAuditTrail1733000000000 implements MigrationInterface {
+  name = 'CreateAuditTrail1733000000000';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE ${AUDIT_SCHEMA}.audit_event (
+      position bigint PRIMARY KEY,
+      recorded_at timestamptz NOT NULL DEFAULT now(),
+      request_id text,
+      service text NOT NULL,
+      endpoint text NOT NULL,
+      channel text NOT NULL,
+      actor_sub text NOT NULL,
+      actor_roles text[] NOT NULL,
+      actor_org text,
+      action text NOT NULL CHECK (action IN ('read', 'write')),
+      operation text,
+      entities text[] NOT NULL,
+      patient_ids text[] NOT NULL,
+      purpose text NOT NULL,
+      reason text,
+      prev_hash text NOT NULL,
+      hash text NOT NULL
+    )`);
+    await q.query(`CREATE INDEX audit_event_patients ON ${AUDIT_SCHEMA}.audit_event USING gin (patient_ids)`);
+    await q.query(`CREATE INDEX audit_event_actor ON ${AUDIT_SCHEMA}.audit_event (actor_sub, position)`);
+    await q.query(`CREATE INDEX audit_event_recorded_at ON ${AUDIT_SCHEMA}.audit_event (recorded_at)`);
+    // Numbering and chaining happen in the database, so no writer can skip them.
+    await q.query(`CREATE FUNCTION ${AUDIT_SCHEMA}.chain_audit_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE last record;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(${CHAIN_LOCK});
+        SELECT position, hash INTO last FROM ${AUDIT_SCHEMA}.audit_event ORDER BY position DESC LIMIT 1;
+        NEW.position := COALESCE(last.position, 0) + 1;
+        NEW.recorded_at := clock_timestamp();
+        NEW.prev_hash := COALESCE(last.hash, '${GENESIS}');
+        NEW.hash := ${HASH('NEW')};
+        RETURN NEW;
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_event_chain BEFORE INSERT ON ${AUDIT_SCHEMA}.audit_event
+      FOR EACH ROW EXECUTE FUNCTION ${AUDIT_SCHEMA}.chain_audit_event()`);
+    await q.query(`CREATE FUNCTION ${AUDIT_SCHEMA}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$`);
+    await q.query(`CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON ${AUDIT_SCHEMA}.audit_event
+      FOR EACH ROW EXECUTE FUNCTION ${AUDIT_SCHEMA}.refuse_change()`);
+    await q.query(`CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON ${AUDIT_SCHEMA}.audit_event
+      FOR EACH STATEMENT EXECUTE FUNCTION ${AUDIT_SCHEMA}.refuse_change()`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE ${AUDIT_SCHEMA}.audit_event`);
+    await q.query(`DROP FUNCTION ${AUDIT_SCHEMA}.chain_audit_event()`);
+    await q.query(`DROP FUNCTION ${AUDIT_SCHEMA}.refuse_change()`);
+  }
+}
+
+/** Creates or upgrades the audit trail; every service calls it at start-up. */
+export async function migrateAuditTrail(url: string): Promise<void> {
+  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000], poolSize: 1 });
+  await ds.initialize();
+  try {
+    await migrate(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+export interface AuditRecord {
+  requestId: string | null;
+  service: string;
+  endpoint: Endpoint;
+  channel: Channel;
+  principal: Principal;
+  action: AuditAction;
+  operation: string | null;
+  entities: string[];
+  patientIds: string[];
+  purpose: AuditPurpose;
+  reason?: string | null;
+}
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+
+/** Appends records (in the caller's transaction when `db` is a transaction's manager). */
+export async function appendAudit(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
+  if (records.length === 0 || config.audit === 'off') return;
+  const col = <T>(f: (r: AuditRecord) => T) => records.map(f);
+  // Arrays of arrays cannot be unnested per row, so list columns travel as JSON text.
+  await db.query(
+    `INSERT INTO ${AUDIT_SCHEMA}.audit_event (position, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, prev_hash, hash)
+     SELECT 0, r.request_id, r.service, r.endpoint, r.channel, r.actor_sub,
+            ARRAY(SELECT jsonb_array_elements_text(r.actor_roles::jsonb)), r.actor_org, r.action, r.operation,
+            ARRAY(SELECT jsonb_array_elements_text(r.entities::jsonb)), ARRAY(SELECT jsonb_array_elements_text(r.patient_ids::jsonb)),
+            r.purpose, r.reason, '', ''
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+            WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, n)
+      ORDER BY r.n`,
+    [
+      col((r) => r.requestId), col((r) => r.service), col((r) => r.endpoint), col((r) => r.channel), col((r) => r.principal.sub),
+      col((r) => JSON.stringify(r.principal.roles)), col((r) => r.principal.org ?? null), col((r) => r.action), col((r) => r.operation),
+      col((r) => JSON.stringify([...new Set(r.entities)].sort())), col((r) => JSON.stringify([...new Set(r.patientIds)].sort())), col((r) => r.purpose),
+      col((r) => r.reason ?? null),
+    ],
+  );
+}
+
+/** What a request is, for its audit records. */
+export interface AuditRequest {
+  requestId: string | null;
+  service: string;
+  endpoint: Endpoint;
+  channel: Channel;
+  principal: Principal;
+  operation: string | null;
+}
+
+/**
+ * One request's reads: the access checks note each patient and entity they let
+ * through, under a purpose; `flush` writes one record per purpose (and reason).
+ */
+export class AuditCollector {
+  private readonly reads = new Map<string, { purpose: AuditPurpose; reason: string | null; patients: Set<string>; entities: Set<string> }>();
+  private fieldsByType: Map<string, Set<string>> | undefined;
+  private document: DocumentNode | undefined;
+
+  constructor(readonly request: AuditRequest) {}
+
+  /** The operation, so records can say which fields of each entity type were selected. */
+  useDocument(document: DocumentNode, operationName: string | null): void {
+    this.document = document;
+    this.request.operation ??= operationName ?? topFieldsOf(document);
+  }
+
+  noteRead(patientIds: readonly string[], entity: string, purpose: AuditPurpose, reason: string | null = null): void {
+    if (patientIds.length === 0) return;
+    const key = `${purpose}|${reason ?? ''}`;
+    let group = this.reads.get(key);
+    if (!group) {
+      group = { purpose, reason, patients: new Set(), entities: new Set() };
+      this.reads.set(key, group);
+    }
+    for (const id of patientIds) group.patients.add(id);
+    group.entities.add(entity);
+  }
+
+  get pending(): boolean {
+    return this.reads.size > 0;
+  }
+
+  /** `Patient{familyName,phone}`: the type with the fields this operation selected on it. */
+  private describe(entity: string): string {
+    if (entity.includes('.') || entity.includes('{') || !this.document) return entity;
+    this.fieldsByType ??= selectedFieldsByType(this.document);
+    const fields = this.fieldsByType.get(entity);
+    return fields && fields.size > 0 ? `${entity}{${[...fields].sort().join(',')}}` : entity;
+  }
+
+  records(): AuditRecord[] {
+    return [...this.reads.values()].map((g) => ({
+      ...this.request,
+      action: 'read' as const,
+      entities: [...g.entities].map((e) => this.describe(e)),
+      patientIds: [...g.patients],
+      purpose: g.purpose,
+      reason: g.reason,
+    }));
+  }
+
+  async flush(db: Queryable): Promise<void> {
+    const records = this.records();
+    this.reads.clear();
+    await appendAudit(db, records);
+  }
+}
+
+function topFieldsOf(document: DocumentNode): string | null {
+  for (const d of document.definitions) {
+    if (d.kind === Kind.OPERATION_DEFINITION) return d.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')).join(',');
+  }
+  return null;
+}
+
+/**
+ * Fields selected per type condition, from inline fragments and fragments (how the
+ * gateway asks for entities: `_entities { ... on Patient { familyName } }`). Fields
+ * directly under a root field are filed under that root field's name.
+ */
+function selectedFieldsByType(document: DocumentNode): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [(d as { name: { value: string } }).name.value, d]));
+  const add = (type: string, field: string) => {
+    if (field.startsWith('__')) return;
+    let s = out.get(type);
+    if (!s) out.set(type, (s = new Set()));
+    s.add(field);
+  };
+  const visit = (set: SelectionSetNode, type: string | null, depth: number) => {
+    if (depth > 20) return;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (type) add(type, sel.name.value);
+        if (sel.selectionSet) visit(sel.selectionSet, null, depth + 1);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        visit(sel.selectionSet, sel.typeCondition?.name.value ?? type, depth + 1);
+      } else {
+        const f = fragments.get(sel.name.value) as { typeCondition: { name: { value: string } }; selectionSet: SelectionSetNode } | undefined;
+        if (f) visit(f.selectionSet, f.typeCondition.name.value, depth + 1);
+      }
+    }
+  };
+  for (const d of document.definitions) if (d.kind === Kind.OPERATION_DEFINITION) visit(d.selectionSet, null, 0);
+  return out;
+}
+
+/** Where verification found the chain broken, or null when every record checks. */
+export interface AuditChainReport {
+  records: number;
+  brokenAt: string | null;
+  problem: string | null;
+}
+
+/** Recomputes every record's hash and link, in position order, in batches. */
+export async function verifyAuditChain(db: Queryable, batch = 5000): Promise<AuditChainReport> {
+  let after = '0';
+  let prevHash = GENESIS;
+  let count = 0;
+  for (;;) {
+    const res = (await db.query(
+      `SELECT a.position::text AS position, a.prev_hash, a.hash, ${HASH('a')} AS recomputed
+         FROM ${AUDIT_SCHEMA}.audit_event a WHERE a.position > $1 ORDER BY a.position LIMIT $2`,
+      [after, batch],
+    )) as { position: string; prev_hash: string; hash: string; recomputed: string }[] | { rows: { position: string; prev_hash: string; hash: string; recomputed: string }[] };
+    const rows = Array.isArray(res) ? res : res.rows;
+    if (rows.length === 0) return { records: count, brokenAt: null, problem: null };
+    for (const r of rows) {
+      const expected = (BigInt(after) + 1n).toString();
+      if (r.position !== expected) return { records: count, brokenAt: expected, problem: `record ${expected} is missing (next is ${r.position})` };
+      if (r.prev_hash !== prevHash) return { records: count, brokenAt: r.position, problem: `record ${r.position} does not link to the hash of record ${after}` };
+      if (r.recomputed !== r.hash) return { records: count, brokenAt: r.position, problem: `record ${r.position} was altered: its content no longer matches its hash` };
+      prevHash = r.hash;
+      after = r.position;
+      count += 1;
+    }
+  }
+}
+
+export interface AuditEventRow {
+  position: string;
+  recordedAt: Date;
+  requestId: string | null;
+  service: string;
+  endpoint: string;
+  channel: string;
+  actorSub: string;
+  actorRoles: string[];
+  actorOrg: string | null;
+  action: AuditAction;
+  operation: string | null;
+  entities: string[];
+  patientIds: string[];
+  purpose: AuditPurpose;
+  reason: string | null;
+}
+
+export interface AuditQuery {
+  patientId?: string | null;
+  actor?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+  purpose?: AuditPurpose | null;
+  /** Newest first: records with a position below this. */
+  before?: string | null;
+  limit: number;
+}
+
+/** Audit records, newest first, filtered; `limit + 1` rows tell whether there is a next page. */
+export async function queryAudit(db: DataSource | EntityManager, q: AuditQuery): Promise<AuditEventRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  if (q.patientId) where.push(`patient_ids @> ARRAY[${p(q.patientId)}]::text[]`);
+  if (q.actor) where.push(`actor_sub = ${p(q.actor)}`);
+  if (q.from) where.push(`recorded_at >= ${p(q.from)}`);
+  if (q.to) where.push(`recorded_at < ${p(q.to)}`);
+  if (q.purpose) where.push(`purpose = ${p(q.purpose)}`);
+  if (q.before) where.push(`position < ${p(q.before)}`);
+  const rows: Record<string, unknown>[] = await db.query(
+    `SELECT position::text, recorded_at, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason
+       FROM ${AUDIT_SCHEMA}.audit_event ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT ${p(q.limit + 1)}`,
+    params,
+  );
+  return rows.map((r) => ({
+    position: r.position as string,
+    recordedAt: r.recorded_at as Date,
+    requestId: r.request_id as string | null,
+    service: r.service as string,
+    endpoint: r.endpoint as string,
+    channel: r.channel as string,
+    actorSub: r.actor_sub as string,
+    actorRoles: r.actor_roles as string[],
+    actorOrg: r.actor_org as string | null,
+    action: r.action as AuditAction,
+    operation: r.operation as string | null,
+    entities: r.entities as string[],
+    patientIds: r.patient_ids as string[],
+    purpose: r.purpose as AuditPurpose,
+    reason: r.reason as string | null,
+  }));
+}
