@@ -143,6 +143,10 @@ export function decide(p: Principal, data: PatientData, op: AccessOperation, rel
   if (relationship === Relationship.BREAK_THE_GLASS) {
     return refuse(RefusalReason.BREAK_THE_GLASS_READ_ONLY, `Break-the-glass access is read-only: only the patient's care team may ${what}`, 'break-the-glass:write');
   }
+  // Registering a patient, and correcting the registration before enrollment, is outreach work.
+  if (data === PatientData.DEMOGRAPHICS && relationship === Relationship.NO_TEAM && has(p, Role.CARE_COORDINATOR)) {
+    return allow(AuditPurpose.TREATMENT, 'coordinator:register');
+  }
   if (relationship !== Relationship.MEMBER) {
     return refuse(RefusalReason.NOT_ON_CARE_TEAM, `Only active members of the patient's care team may ${what}`, 'non-member:write');
   }
@@ -152,3 +156,30 @@ export function decide(p: Principal, data: PatientData, op: AccessOperation, rel
 
 /** Roles that may break the glass: clinicians (never partners, analysts, integrations). */
 export const mayBreakTheGlass = (p: Principal) => isClinical(p) && !has(p, Role.PARTNER_STAFF);
+
+const ROLE_ROWS: Role[] = [
+  Role.CARE_COORDINATOR, Role.NURSE, Role.PHYSICIAN, Role.SOCIAL_WORKER, Role.PHARMACIST, Role.DIETITIAN, Role.COMMUNITY_HEALTH_WORKER,
+  Role.INTEGRATION, Role.ADMIN, Role.ANALYST, Role.PRIVACY_OFFICER, Role.PARTNER_STAFF,
+];
+const REL_COLUMNS: Relationship[] = [Relationship.MEMBER, Relationship.BREAK_THE_GLASS, Relationship.NOT_MEMBER, Relationship.NO_TEAM];
+
+/**
+ * The table as Markdown (docs/access.md holds this output; a unit test keeps them
+ * equal): one row per role and data, R / W per relationship.
+ */
+export function renderAccessTable(): string {
+  const cell = (role: Role, data: PatientData, rel: Relationship) => {
+    const p: Principal = { sub: 'x', roles: [role], org: role === Role.PARTNER_STAFF ? 'org' : undefined };
+    const r = decide(p, data, 'read', rel).allowed ? 'R' : '';
+    const w = decide(p, data, 'write', rel).allowed ? 'W' : '';
+    return r + w || '–';
+  };
+  const lines = [
+    `| role | data | ${REL_COLUMNS.map((r) => r.toLowerCase().replace(/_/g, '-')).join(' | ')} |`,
+    `| --- | --- | ${REL_COLUMNS.map(() => '---').join(' | ')} |`,
+  ];
+  for (const role of ROLE_ROWS) {
+    for (const data of PATIENT_DATA) lines.push(`| ${role} | ${data} | ${REL_COLUMNS.map((rel) => cell(role, data, rel)).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
