@@ -19,7 +19,7 @@
  *   where the chain breaks.
  */
 import type { DocumentNode } from 'graphql';
-import { Kind, type SelectionSetNode } from 'graphql';
+import { getNamedType, Kind, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Principal } from './auth';
 import { config } from './config';
@@ -177,12 +177,14 @@ export class AuditCollector {
   private readonly reads = new Map<string, { purpose: AuditPurpose; reason: string | null; patients: Set<string>; entities: Set<string> }>();
   private fieldsByType: Map<string, Set<string>> | undefined;
   private document: DocumentNode | undefined;
+  private schema: GraphQLSchema | undefined;
 
   constructor(readonly request: AuditRequest) {}
 
   /** The operation, so records can say which fields of each entity type were selected. */
-  useDocument(document: DocumentNode, operationName: string | null): void {
+  useDocument(document: DocumentNode, operationName: string | null, schema?: GraphQLSchema): void {
     this.document = document;
+    this.schema = schema;
     this.request.operation ??= operationName ?? topFieldsOf(document);
   }
 
@@ -204,8 +206,8 @@ export class AuditCollector {
 
   /** `Patient{familyName,phone}`: the type with the fields this operation selected on it. */
   private describe(entity: string): string {
-    if (entity.includes('.') || entity.includes('{') || !this.document) return entity;
-    this.fieldsByType ??= selectedFieldsByType(this.document);
+    if (entity.includes('.') || entity.includes('{') || !this.document || !this.schema) return entity;
+    this.fieldsByType ??= selectedFieldsByType(this.document, this.schema);
     const fields = this.fieldsByType.get(entity);
     return fields && fields.size > 0 ? `${entity}{${[...fields].sort().join(',')}}` : entity;
   }
@@ -235,35 +237,20 @@ function topFieldsOf(document: DocumentNode): string | null {
   return null;
 }
 
-/**
- * Fields selected per type condition, from inline fragments and fragments (how the
- * gateway asks for entities: `_entities { ... on Patient { familyName } }`). Fields
- * directly under a root field are filed under that root field's name.
- */
-function selectedFieldsByType(document: DocumentNode): Map<string, Set<string>> {
+/** Fields selected per type, as the schema types them (root fields, entity fragments, nested selections alike). */
+function selectedFieldsByType(document: DocumentNode, schema: GraphQLSchema): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [(d as { name: { value: string } }).name.value, d]));
-  const add = (type: string, field: string) => {
-    if (field.startsWith('__')) return;
-    let s = out.get(type);
-    if (!s) out.set(type, (s = new Set()));
-    s.add(field);
-  };
-  const visit = (set: SelectionSetNode, type: string | null, depth: number) => {
-    if (depth > 20) return;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        if (type) add(type, sel.name.value);
-        if (sel.selectionSet) visit(sel.selectionSet, null, depth + 1);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        visit(sel.selectionSet, sel.typeCondition?.name.value ?? type, depth + 1);
-      } else {
-        const f = fragments.get(sel.name.value) as { typeCondition: { name: { value: string } }; selectionSet: SelectionSetNode } | undefined;
-        if (f) visit(f.selectionSet, f.typeCondition.name.value, depth + 1);
-      }
-    }
-  };
-  for (const d of document.definitions) if (d.kind === Kind.OPERATION_DEFINITION) visit(d.selectionSet, null, 0);
+  const info = new TypeInfo(schema);
+  visit(document, visitWithTypeInfo(info, {
+    Field(node) {
+      const parent = info.getParentType();
+      if (!parent || node.name.value.startsWith('_')) return;
+      const type = getNamedType(parent).name;
+      let s = out.get(type);
+      if (!s) out.set(type, (s = new Set()));
+      s.add(node.name.value);
+    },
+  }));
   return out;
 }
 
@@ -341,7 +328,7 @@ export async function queryAudit(db: DataSource | EntityManager, q: AuditQuery):
   if (q.before) where.push(`position < ${p(q.before)}`);
   const rows: Record<string, unknown>[] = await db.query(
     `SELECT position::text, recorded_at, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason
-       FROM ${AUDIT_SCHEMA}.audit_event ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT ${p(q.limit + 1)}`,
+       FROM ${AUDIT_SCHEMA}.audit_event a ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.position DESC LIMIT ${p(q.limit + 1)}`,
     params,
   );
   return rows.map((r) => ({

@@ -26,7 +26,12 @@ export function writePurpose(p: Principal): AuditPurpose {
 }
 
 /** Called by recordEvent for each event it appends: a write record for the event's patient, same transaction. */
-export async function auditEventWrite(manager: EntityManager, event: { type: string; aggregateType: string; patientId?: string | null }): Promise<void> {
+const reasonOf = (event: { payload?: unknown }) => {
+  const p = (event.payload ?? {}) as { grantId?: string; reason?: string };
+  return p.reason ? `break-the-glass ${p.grantId ?? ''}: ${p.reason}` : null;
+};
+
+export async function auditEventWrite(manager: EntityManager, event: { type: string; aggregateType: string; patientId?: string | null; payload?: unknown }): Promise<void> {
   const scope = requestScope.getStore();
   if (!scope || !event.patientId) return;
   await appendAudit(manager, [{
@@ -34,6 +39,8 @@ export async function auditEventWrite(manager: EntityManager, event: { type: str
     action: 'write',
     entities: [`${event.aggregateType}:${event.type}`],
     patientIds: [event.patientId],
-    purpose: writePurpose(scope.audit.principal),
+    // A break-the-glass grant is itself flagged as such, not recorded as treatment.
+    purpose: event.type === 'BreakTheGlassGranted' ? AuditPurpose.BREAK_THE_GLASS : writePurpose(scope.audit.principal),
+    reason: event.type === 'BreakTheGlassGranted' ? reasonOf(event) : null,
   }]);
 }

@@ -2,7 +2,8 @@
  * The community-partners part of the demo seed: the referrals of the demo
  * population with their history and events, as the live workflow writes them —
  * and served to the demo partner on /partner/graphql once the patients' seeded
- * consents are projected.
+ * consents are projected, and to the demo social worker where the seeded care
+ * team has her on it.
  */
 import { Role } from '../shared/auth';
 import { readEventsAfter } from '../shared/events';
@@ -74,4 +75,15 @@ it('serves the seeded referrals to the demo food bank user, with the seeded cons
     expect(done.errors).toBeUndefined();
     expect(done.data!.completeReferral.history.map((h: { status: string }) => h.status)).toEqual(['REQUESTED', 'ACCEPTED', 'COMPLETED']);
   }
+});
+
+it("serves a seeded referral to the demo social worker on the patient's team, and refuses one outside it", async () => {
+  const mine = population.find((p) => p.referrals.length > 0 && p.careTeam?.members.some((m) => m.practitionerId === 'demo-social-worker'))!;
+  expect(mine).toBeDefined();
+  const Q = `query($id: ID!) { referral(id: $id) { id status } }`;
+  const ok = await hub.query(Q, { id: mine.referrals[0].id }, await hub.token({ sub: 'demo-social-worker', roles: [Role.SOCIAL_WORKER] }));
+  expect(ok.errors).toBeUndefined();
+  expect(ok.data!.referral.id).toBe(mine.referrals[0].id);
+  const refused = await hub.query(Q, { id: mine.referrals[0].id }, await hub.token({ sub: 'sw-elsewhere', roles: [Role.SOCIAL_WORKER] }));
+  expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId: mine.id });
 });

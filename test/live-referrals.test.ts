@@ -3,7 +3,7 @@
  * the partner organization on /partner/graphql (referralAssigned, referralUpdated),
  * each seeing only what it may, with fields from several subgraphs per event.
  */
-import { actors, FOOD_BANK, partnerUrl, registerPatient, seedDirectory, type Actors } from './partner-fixtures';
+import { actors, FOOD_BANK, formCareTeam, partnerUrl, registerPatient, seedDirectory, type Actors } from './partner-fixtures';
 import { startHub, type TestHub } from './support/hub';
 import { eventually, subscribe } from './support/live';
 
@@ -17,10 +17,8 @@ beforeAll(async () => {
   await seedDirectory(hub);
   who = await actors(hub);
   patientId = await registerPatient(hub, 'Mendes');
-  const team = await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
-    i: { patientId, name: 'Mendes team', members: [{ practitionerId: 'coord-ref', role: 'CARE_COORDINATOR' }, { practitionerId: 'sw-1', role: 'SOCIAL_WORKER' }] },
-  });
-  expect(team.errors).toBeUndefined();
+  // sw-1 refers and follows; nurse-1 stays outside the team (the outsider below).
+  await formCareTeam(hub, patientId, [{ practitionerId: 'sw-1', role: 'SOCIAL_WORKER' }], 'coord-ref');
   const consent = await hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, { i: { patientId, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id } }, who.socialWorker);
   expect(consent.errors).toBeUndefined();
   consentId = consent.data!.recordConsent.id;
@@ -44,8 +42,15 @@ it('the care team and the partner each see every step of the loop, live', async 
   }, who.socialWorker);
   expect(created.errors).toBeUndefined();
   const referralId = created.data!.createReferral.id;
+  // The nurse is not on the team: no live changes (below), and no referral on request either.
+  const refused = await hub.query(`query($id: ID!) { referral(id: $id) { note } }`, { id: referralId }, who.nurse);
+  expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId });
 
   await assigned.waitFor(1);
+  // What the partner's live feed showed of the patient is in the accounting of disclosures.
+  const disclosed = await hub.subgraphs['community-partners'].ds.query(
+    `SELECT entities FROM hub_audit.audit_event WHERE service = 'community-partners' AND purpose = 'PARTNER_DISCLOSURE' AND actor_sub = 'fb-staff' AND patient_ids @> ARRAY[$1]::text[]`, [patientId]);
+  expect(disclosed.map((r: { entities: string[] }) => r.entities).flat()).toEqual(expect.arrayContaining([expect.stringMatching(/^Referral\{.*note/)]));
   expect(assigned.results[0].data!.referralAssigned).toMatchObject({
     status: 'requested', actorSide: 'REQUESTER',
     referral: { id: referralId, note: 'Needs groceries this week', category: 'FOOD_INSECURITY' },

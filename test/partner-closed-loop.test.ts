@@ -9,7 +9,7 @@
 import { Role } from '../shared/auth';
 import { startHub, type TestHub } from './support/hub';
 import { subscribe, type LiveSubscription } from './support/live';
-import { codeOf, FOOD_BANK, partnerQuery, registerPatient, seedDirectory } from './partner-fixtures';
+import { codeOf, FOOD_BANK, formCareTeam, partnerQuery, registerPatient, seedDirectory } from './partner-fixtures';
 
 let hub: TestHub;
 let socialWorker: string;
@@ -35,13 +35,19 @@ async function ok(res: Promise<{ data?: Record<string, any> | null; errors?: unk
 
 it('closes the loop on a food referral, minimum necessary for the partner, live for the care team', async () => {
   const patientId = await registerPatient(hub, 'Garcia', '02139');
-  await ok(hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
-    i: { patientId, name: "Rosa's team", members: [{ practitionerId: 'demo-coordinator', role: 'CARE_COORDINATOR' }, { practitionerId: 'demo-social-worker', role: 'SOCIAL_WORKER' }] },
-  }));
+  // The coordinator enrolls Rosa with the social worker on her team: referrals are the care team's.
+  await formCareTeam(hub, patientId, [{ practitionerId: 'demo-social-worker', role: 'SOCIAL_WORKER' }], 'demo-coordinator');
   const need = await ok(hub.query(`mutation($i: RecordSocialNeedInput!) { recordSocialNeed(input: $i) { id } }`, {
     i: { patientId, category: 'FOOD_INSECURITY', instrument: 'AHC HRSN', screenedAt: new Date().toISOString().slice(0, 10) },
   }, socialWorker));
   const socialNeedId = need.recordSocialNeed.id;
+
+  // A social worker outside Rosa's team may not refer her.
+  const outsider = await hub.token({ sub: 'sw-elsewhere', roles: [Role.SOCIAL_WORKER] });
+  const notOnTeam = await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { patientId, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY' },
+  }, outsider);
+  expect(notOnTeam.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId });
 
   // The care team follows the referral live.
   live = subscribe(hub.gatewayUrl, socialWorker, `subscription($p: ID!) { referralStatusChanged(patientId: $p) { status previousStatus actorSide referral { id status } } }`, { p: patientId });

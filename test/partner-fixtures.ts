@@ -4,7 +4,8 @@ import { Role } from '../shared/auth';
 import { recordEvent } from '../shared/events';
 import { DEMO_PARTNERS } from '../scripts/seed/population';
 import { seedCommunityPartners } from '../subgraphs/community-partners/data/seed';
-import { postGraphQL, type GraphQLResponse, type TestHub } from './support/hub';
+import type { Endpoint } from '../shared/internal-token';
+import { internalTokenFor, postGraphQL, type GraphQLResponse, type TestHub } from './support/hub';
 
 /** Greater Cambridge Food Bank (FOOD_INSECURITY, 02139-02143, accepting). */
 export const FOOD_BANK = DEMO_PARTNERS[0];
@@ -23,19 +24,52 @@ export async function seedDirectory(hub: TestHub): Promise<void> {
 }
 
 export interface Actors {
+  /** sw-1 and nurse-1 are members of every team `enrollPatient` forms. */
   socialWorker: string;
   nurse: string;
+  /** coord-1 forms those teams (a care coordinator enrolls a patient with no team). */
+  coordinator: string;
   foodBank: string;
   pantry: string;
 }
 
+/** Who the actors' tokens name, for calling the subgraph directly (`subgraphQuery`). */
+export const CALLERS = {
+  socialWorker: { sub: 'sw-1', roles: [Role.SOCIAL_WORKER] },
+  nurse: { sub: 'nurse-1', roles: [Role.NURSE] },
+  coordinator: { sub: 'coord-1', roles: [Role.CARE_COORDINATOR] },
+  foodBank: { sub: 'fb-staff', roles: [Role.PARTNER_STAFF], org: FOOD_BANK.id },
+  pantry: { sub: 'pantry-staff', roles: [Role.PARTNER_STAFF], org: NORTH_PANTRY.id },
+} satisfies Record<keyof Actors, { sub: string; roles: Role[]; org?: string }>;
+
 export async function actors(hub: TestHub): Promise<Actors> {
-  return {
-    socialWorker: await hub.token({ sub: 'sw-1', roles: [Role.SOCIAL_WORKER] }),
-    nurse: await hub.token({ sub: 'nurse-1', roles: [Role.NURSE] }),
-    foodBank: await hub.token({ sub: 'fb-staff', roles: [Role.PARTNER_STAFF], org: FOOD_BANK.id }),
-    pantry: await hub.token({ sub: 'pantry-staff', roles: [Role.PARTNER_STAFF], org: NORTH_PANTRY.id }),
-  };
+  const mint = (k: keyof Actors) => hub.token(CALLERS[k]);
+  return { socialWorker: await mint('socialWorker'), nurse: await mint('nurse'), coordinator: await mint('coordinator'), foodBank: await mint('foodBank'), pantry: await mint('pantry') };
+}
+
+export interface TeamMember { practitionerId: string; role: string }
+
+/** The members `enrollPatient` puts on a team: the referring social worker and nurse of `actors`. */
+export const DEFAULT_MEMBERS: TeamMember[] = [{ practitionerId: 'sw-1', role: 'SOCIAL_WORKER' }, { practitionerId: 'nurse-1', role: 'NURSE_CASE_MANAGER' }];
+
+/**
+ * Enrolls the patient into care management as a care coordinator would: forms its
+ * care team with the coordinator and `members`, so they may read and write its referrals.
+ */
+export async function formCareTeam(hub: TestHub, patientId: string, members: TeamMember[] = DEFAULT_MEMBERS, coordinator = 'coord-1'): Promise<string> {
+  const token = await hub.token({ sub: coordinator, roles: [Role.CARE_COORDINATOR] });
+  const res = await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
+    i: { patientId, name: 'Care team', members: [{ practitionerId: coordinator, role: 'CARE_COORDINATOR' }, ...members] },
+  }, token);
+  expect(res.errors).toBeUndefined();
+  return res.data!.formCareTeam.id;
+}
+
+/** A registered patient whose care team has sw-1 and nurse-1 on it. */
+export async function enrollPatient(hub: TestHub, familyName: string, postalCode = '02139'): Promise<string> {
+  const patientId = await registerPatient(hub, familyName, postalCode);
+  await formCareTeam(hub, patientId);
+  return patientId;
 }
 
 export async function registerPatient(hub: TestHub, familyName: string, postalCode = '02139'): Promise<string> {
@@ -86,9 +120,15 @@ export function partnerQuery(hub: TestHub, query: string, variables: Record<stri
   return postGraphQL<Record<string, any>>(partnerUrl(hub), query, variables, token);
 }
 
-/** The community-partners subgraph called directly, bypassing the gateway (it must be no weaker). */
-export function subgraphQuery(hub: TestHub, query: string, variables: Record<string, unknown>, token: string | null): Promise<GraphQLResponse & { status: number }> {
-  return postGraphQL<Record<string, any>>(hub.subgraphs['community-partners'].url, query, variables, token);
+/**
+ * The community-partners subgraph called directly, as the gateway calls it (a
+ * gateway-signed caller token for `caller` on `endpoint`): bypassing the gateway's
+ * contract and checks, the subgraph must be no weaker.
+ */
+export async function subgraphQuery(
+  hub: TestHub, query: string, variables: Record<string, unknown>, caller: { sub: string; roles: Role[]; org?: string }, endpoint: Endpoint = caller.org ? 'partner' : 'clinical',
+): Promise<GraphQLResponse & { status: number }> {
+  return postGraphQL<Record<string, any>>(hub.subgraphs['community-partners'].url, query, variables, await internalTokenFor(caller, endpoint));
 }
 
 export const codeOf = (res: Pick<GraphQLResponse, 'errors'>) => res.errors?.[0]?.extensions?.code as string | undefined;

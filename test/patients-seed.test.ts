@@ -3,13 +3,13 @@
  * have computed (LACE, current risk, summary), with the same events in time order,
  * and the seeded worklist is served by the subgraph.
  */
-import { mintDevToken, Role } from '../shared/auth';
+import { Role } from '../shared/auth';
 import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
 import { demoPatients, type DemoPatient } from '../scripts/seed/population';
 import { reassessPatient } from '../subgraphs/patients/data/risk-store';
 import { utcDay } from '../subgraphs/patients/domain/dates';
 import { patientsSubgraph } from '../subgraphs/patients/main';
-import { createTestDatabase, postGraphQL } from './support/hub';
+import { createTestDatabase, internalTokenFor, postGraphQL } from './support/hub';
 
 const COUNT = 1500;
 let db: { url: string; drop(): Promise<void> };
@@ -89,14 +89,21 @@ it('emits the events a live history would, in each patient\'s time order', async
 });
 
 it('serves the seeded high-risk worklist, highest first, from the worklist index', async () => {
-  const token = await mintDevToken({ sub: 'seed-nurse', roles: [Role.NURSE] });
-  const res = await postGraphQL<any>(subgraph.url, `{ patients(filter: { riskTier: HIGH }, first: 50) {
-    totalCount edges { node { mrn risk { score tier drivers } } } } }`, {}, token);
+  // The population worklist is a care coordinator's (the subgraph answers gateway-signed caller tokens only).
+  const token = await internalTokenFor({ sub: 'seed-coordinator', roles: [Role.CARE_COORDINATOR] });
+  const WORKLIST = `{ patients(filter: { riskTier: HIGH }, first: 50) { totalCount edges { node { mrn careManaged risk { score tier drivers } } } } }`;
+  const res = await postGraphQL<any>(subgraph.url, WORKLIST, {}, token);
   expect(res.errors).toBeUndefined();
   const scores = res.data.patients.edges.map((e: any) => e.node.risk.score);
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
   expect(res.data.patients.edges.every((e: any) => e.node.risk.tier === 'HIGH' && e.node.risk.drivers.length > 0)).toBe(true);
   expect(res.data.patients.totalCount).toBe(await count(`SELECT count(*) AS n FROM patients.patient WHERE risk_tier = 'HIGH'`));
+  // Only the patients part is seeded here, so no care team manages anyone yet...
+  expect(res.data.patients.edges.every((e: any) => e.node.careManaged === false)).toBe(true);
+  // ...and a nurse, whose worklist is their own panel, sees nobody.
+  const nurse = await postGraphQL<any>(subgraph.url, WORKLIST, {}, await internalTokenFor({ sub: 'demo-nurse', roles: [Role.NURSE] }));
+  expect(nurse.errors).toBeUndefined();
+  expect(nurse.data.patients).toMatchObject({ totalCount: 0, edges: [] });
 
   await subgraph.ds.query('ANALYZE patients.patient');
   const plan = (await subgraph.ds.query(`EXPLAIN SELECT id FROM patients.patient WHERE risk_tier = 'HIGH'

@@ -134,3 +134,14 @@ export async function findSocialNeedAfterCatchUp(ctx: SubgraphContext, id: strin
   await catchUpProjections(ctx);
   return repo.findOneBy({ id });
 }
+
+/**
+ * SQL for "this referral's patient has an active SHARE_WITH_PARTNER consent for its
+ * partner now" — the rule of domain/consent.ts isConsentActive, so a partner's list
+ * can be paged in SQL; the rows are still checked by the domain rule afterwards.
+ */
+export function activeConsentCondition(referralAlias: string): string {
+  return `EXISTS (SELECT 1 FROM community_partners.partner_consent c
+                   WHERE c.patient_id = ${referralAlias}.patient_id::text AND c.partner_id = lower(${referralAlias}.partner_id::text)
+                     AND c.status = 'active' AND (c.period_start IS NULL OR c.period_start <= now()) AND (c.period_end IS NULL OR c.period_end > now()))`;
+}

@@ -4,67 +4,109 @@
  * entered-in-error; the partner accepts, rejects, starts, holds, resumes, fails,
  * completes or cancels. Each change is checked by domain/referral-status.ts and
  * written with its history entry and ReferralStatusChanged event in one transaction.
+ *
+ * Access (schema/access.ts): on /graphql every referral read and write asks
+ * `ctx.access` for PatientData.REFERRALS of its patient (FORBIDDEN with reason and
+ * patientId when refused); on /partner/graphql rows outside the organization or
+ * the patient's consent do not exist, and every row shown is noted as a disclosure.
  */
-import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { In, type EntityManager } from 'typeorm';
+import { PatientData, refusal } from '../../../shared/access';
 import { badInput, conflict, forbidden, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
 import { alignByKey, groupByKey, isUuid } from '../../../shared/federation';
+import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { CommunityPartnerRecord, ReferralRecord, ReferralStatusChangeRecord } from '../data/entities';
 import { historyEntry, STATUS_TIME, statusChangedEvent } from '../data/referral-history';
 import {
-  catchUpOncePerRequest, findSocialNeedAfterCatchUp, hasActiveConsent, hasActiveConsentAfterCatchUp, hasActiveConsentIn,
+  activeConsentCondition, catchUpOncePerRequest, findSocialNeedAfterCatchUp, hasActiveConsent, hasActiveConsentAfterCatchUp, hasActiveConsentIn,
 } from '../data/projections';
 import { normaliseNote, normaliseOutcome, ReferralPriority, statusReasonFor, type ReferralOutcome as Outcome } from '../domain/referral-request';
 import { assertReferralTransition, ReferralActor, ReferralStatus as S } from '../domain/referral-status';
-import { assertPartnerStaff, assertRequester, isAddressedTo, isPartnerPrincipal, referralActorOf } from './access';
+import { isAddressedTo, onPartnerSide, partnerOf, referralActorOf } from './access';
 import { partnerById } from './partner';
 import {
   CommunityPartner, CreateReferralInput, Patient, PARTNER, Referral, ReferralOutcome, ReferralOutcomeInput, ReferralStatusChange, SocialNeed,
 } from './types';
 
+/** The entity name audit records use for what this file serves. */
+const REFERRAL = 'Referral';
+
+/** Lists that grow are pages: `first` defaults to this, at most MAX_PAGE_SIZE (shared/pagination.ts). */
+const DEFAULT_PAGE = 50;
+const FIRST_DESCRIPTION = `How many, ${DEFAULT_PAGE} when not given, at most ${MAX_PAGE_SIZE}`;
+
 export const referralById = (ctx: SubgraphContext) =>
   ctx.loaders.get<string, ReferralRecord | null>('referralById', async (ids) =>
     alignByKey(ids, await ctx.db.getRepository(ReferralRecord).findBy({ id: In([...ids]) }), (r) => r.id));
 
-const referralsByPatient = (ctx: SubgraphContext) =>
-  ctx.loaders.get<string, ReferralRecord[]>('referralsByPatient', async (ids) =>
-    groupByKey(ids, await ctx.db.getRepository(ReferralRecord).find({ where: { patientId: In([...ids]) }, order: { createdAt: 'ASC' } }), (r) => r.patientId));
+/** The newest `first` referrals of each patient, one query per batch (a window per patient). */
+const referralsByPatient = (ctx: SubgraphContext, first: number) =>
+  ctx.loaders.get<string, ReferralRecord[]>(`referralsByPatient:${first}`, async (ids) => {
+    const rows = await ctx.db.getRepository(ReferralRecord).createQueryBuilder('r')
+      .where(`r.id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY patient_id ORDER BY created_at DESC, id) AS n
+                                          FROM community_partners.referral WHERE patient_id IN (:...ids)) w WHERE w.n <= :first)`, { ids: [...ids], first })
+      .orderBy('r.created_at', 'DESC').addOrderBy('r.id').getMany();
+    return groupByKey(ids, rows, (r) => r.patientId);
+  });
 
-const historyByReferral = (ctx: SubgraphContext) =>
-  ctx.loaders.get<string, ReferralStatusChangeRecord[]>('historyByReferral', async (ids) =>
-    groupByKey(ids, await ctx.db.getRepository(ReferralStatusChangeRecord).find({ where: { referralId: In([...ids]) }, order: { id: 'ASC' } }), (h) => h.referralId));
+/** The first `first` status changes of each referral, oldest first, one query per batch. */
+const historyByReferral = (ctx: SubgraphContext, first: number) =>
+  ctx.loaders.get<string, ReferralStatusChangeRecord[]>(`historyByReferral:${first}`, async (ids) => {
+    const rows = await ctx.db.getRepository(ReferralStatusChangeRecord).createQueryBuilder('h')
+      .where(`h.id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY referral_id ORDER BY id) AS n
+                                          FROM community_partners.referral_status_change WHERE referral_id IN (:...ids)) w WHERE w.n <= :first)`, { ids: [...ids], first })
+      .orderBy('h.id', 'ASC').getMany();
+    return groupByKey(ids, rows, (h) => h.referralId);
+  });
 
 /**
- * Row-level visibility: requesters see every referral; partner staff only those
- * addressed to their organization, not drafts, while consent is active — read
- * after the consent projection caught up, so a revocation applies at once.
+ * Partner side, row-level: addressed to the organization, not a draft, consent
+ * active — read after the consent projection caught up, so a revocation applies at
+ * once. What is shown is noted as a disclosure to the organization (§164.528).
  */
-async function visibleReferrals(ctx: SubgraphContext, rows: (ReferralRecord | null)[]): Promise<(ReferralRecord | null)[]> {
-  const p = ctx.principal;
-  if (!isPartnerPrincipal(p)) {
-    assertRequester(p);
-    return rows;
-  }
+async function visibleToPartner(ctx: SubgraphContext, rows: (ReferralRecord | null)[]): Promise<(ReferralRecord | null)[]> {
+  const p = partnerOf(ctx, 'read referrals on the partner endpoint');
   await catchUpOncePerRequest(ctx);
-  return Promise.all(rows.map(async (r) => (r && isAddressedTo(r, p) && (await hasActiveConsent(ctx, r.patientId, r.partnerId)) ? r : null)));
+  const visible = await Promise.all(rows.map(async (r) => (r && isAddressedTo(r, p) && (await hasActiveConsent(ctx, r.patientId, r.partnerId)) ? r : null)));
+  const shown = visible.filter((r): r is ReferralRecord => r !== null);
+  ctx.access.noteDisclosure([...new Set(shown.map((r) => r.patientId))], REFERRAL);
+  return visible;
 }
 
-/** `__resolveReference` for Referral: null where the caller may not see it. */
+/**
+ * `__resolveReference` for Referral. Partner side: null where it does not exist for
+ * them. Clinical side: null when missing, FORBIDDEN (at that path) when the caller
+ * may not read the patient's referrals.
+ */
 export async function resolveReferralReference(ref: { id: string }, ctx: SubgraphContext): Promise<ReferralRecord | null> {
   const row = isUuid(ref.id) ? await referralById(ctx).load(ref.id) : null;
-  return (await visibleReferrals(ctx, [row]))[0];
+  if (onPartnerSide(ctx)) return (await visibleToPartner(ctx, [row]))[0];
+  if (!row) return null;
+  await ctx.access.assert(row.patientId, PatientData.REFERRALS, 'read', REFERRAL);
+  return row;
 }
 
-/** NOT_FOUND alike for a missing referral and one the caller may not see. */
+/** NOT_FOUND alike for a missing referral and one a partner may not see; FORBIDDEN for a clinician outside the team. */
 async function requireVisibleReferral(ctx: SubgraphContext, id: string): Promise<ReferralRecord> {
   const row = await resolveReferralReference({ id }, ctx);
   if (!row) throw notFound('Referral', id);
   return row;
 }
 
+/** The requester's write: the referral exists and the caller may write the patient's referrals. */
+async function requireWritableReferral(ctx: SubgraphContext, id: string): Promise<ReferralRecord> {
+  const row = isUuid(id) ? await referralById(ctx).load(id) : null;
+  if (!row) throw notFound('Referral', id);
+  await ctx.access.assert(row.patientId, PatientData.REFERRALS, 'write', REFERRAL);
+  return row;
+}
+
+/** Whether consent is active is itself the patient's consent record: read under CONSENTS before answering. */
 async function requireConsent(ctx: SubgraphContext, patientId: string, partnerId: string): Promise<void> {
+  await ctx.access.assert(patientId, PatientData.CONSENTS, 'read', 'Consent');
   if (!(await hasActiveConsentAfterCatchUp(ctx, patientId, partnerId))) throw consentMissing();
 }
 const consentMissing = () =>
@@ -106,8 +148,8 @@ async function writeStatusChange(m: EntityManager, ctx: SubgraphContext, row: Re
  * consent when sending, then the write.
  */
 async function changeStatus(ctx: SubgraphContext, id: string, to: S, input: { reason?: string | null; outcome?: ReferralOutcomeInput } = {}): Promise<ReferralRecord> {
-  const actor = referralActorOf(ctx.principal);
-  const current = await requireVisibleReferral(ctx, id);
+  const actor = referralActorOf(ctx);
+  const current = actor === ReferralActor.PARTNER ? await requireVisibleReferral(ctx, id) : await requireWritableReferral(ctx, id);
   // On-hold resumes to the state it left (Task.status); heldFrom is that state.
   const check = (r: ReferralRecord) => assertReferralTransition({ from: r.status as S, to, actor, resumeTo: r.heldFrom as S | null });
   check(current);
@@ -132,25 +174,37 @@ async function changeStatus(ctx: SubgraphContext, id: string, to: S, input: { re
 @Resolver(() => Referral)
 export class ReferralResolver {
   @Directive(PARTNER)
-  @Query(() => Referral, { description: 'One referral; NOT_FOUND when it does not exist or is not visible to the caller' })
+  @Query(() => Referral, {
+    nullable: true,
+    description: "One referral; NOT_FOUND when it does not exist (or, for a partner, is not theirs to see); FORBIDDEN outside the patient's care team",
+  })
   referral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
     return requireVisibleReferral(ctx, id);
   }
 
   @Directive(PARTNER)
-  @Query(() => [Referral], { description: "Partner staff: the referrals addressed to their organization (with the patient's active consent), newest first" })
+  @Query(() => [Referral], {
+    nullable: true,
+    description: `Partner staff: the referrals addressed to their organization (with the patient's active consent), newest first, at most ${MAX_PAGE_SIZE}`,
+  })
   async myReferrals(
     @Ctx() ctx: SubgraphContext,
     @Directive(PARTNER) @Arg('status', () => [S], { nullable: true }) status?: S[] | null,
+    @Directive(PARTNER) @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
   ) {
-    assertPartnerStaff(ctx.principal, 'list their referrals');
-    if (!isUuid(ctx.principal.org)) return [];
+    const { org } = partnerOf(ctx, 'list their referrals');
+    const limit = pageSize(first, DEFAULT_PAGE);
+    if (!isUuid(org)) return [];
+    await catchUpOncePerRequest(ctx);
+    // Consent narrows in SQL so a page is full; visibleToPartner still applies the domain rule to what comes back.
     const qb = ctx.db.getRepository(ReferralRecord).createQueryBuilder('r')
-      .where('r.partner_id = :org', { org: ctx.principal.org })
+      .where('r.partner_id = :org', { org })
       .andWhere('r.status <> :draft', { draft: S.DRAFT })
-      .orderBy('r.requested_at', 'DESC', 'NULLS LAST').addOrderBy('r.id');
+      .andWhere(activeConsentCondition('r'))
+      .orderBy('r.requested_at', 'DESC', 'NULLS LAST').addOrderBy('r.id')
+      .take(limit);
     if (status?.length) qb.andWhere('r.status IN (:...status)', { status });
-    const rows = await visibleReferrals(ctx, await qb.getMany());
+    const rows = await visibleToPartner(ctx, await qb.getMany());
     return rows.filter((r): r is ReferralRecord => r !== null);
   }
 
@@ -174,15 +228,20 @@ export class ReferralResolver {
     return r.outcomeText === null ? null : { text: r.outcomeText, services: r.outcomeServices };
   }
 
-  @FieldResolver(() => [ReferralStatusChange])
-  history(@Root() r: ReferralRecord, @Ctx() ctx: SubgraphContext) {
-    return historyByReferral(ctx).load(r.id);
+  // The row was checked where it entered the answer (by id, reference, list or write): its fields need no second check.
+  @FieldResolver(() => [ReferralStatusChange], { description: `Status changes, oldest first: the first ${DEFAULT_PAGE} unless \`first\` says otherwise (at most ${MAX_PAGE_SIZE})` })
+  history(
+    @Root() r: ReferralRecord,
+    @Ctx() ctx: SubgraphContext,
+    @Directive(PARTNER) @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+  ) {
+    return historyByReferral(ctx, pageSize(first, DEFAULT_PAGE)).load(r.id);
   }
 
   @Mutation(() => Referral, { description: 'Drafts a referral, or sends it at once with send: true (needs active SHARE_WITH_PARTNER consent)' })
   async createReferral(@Arg('input') input: CreateReferralInput, @Ctx() ctx: SubgraphContext) {
-    assertRequester(ctx.principal, 'make referrals');
     if (!isUuid(input.patientId)) throw badInput('patientId is not a patient id', 'patientId');
+    await ctx.access.assert(input.patientId, PatientData.REFERRALS, 'write', REFERRAL);
     const partner = isUuid(input.partnerId) ? await partnerById(ctx).load(input.partnerId) : null;
     if (!partner) throw badInput(`No community partner ${input.partnerId}`, 'partnerId');
     let category = input.category ?? null;
@@ -281,9 +340,19 @@ export class ReferralResolver {
 
 @Resolver(() => Patient)
 export class PatientReferralsResolver {
-  @FieldResolver(() => [Referral], { description: 'Social care referrals for the patient' })
-  referrals(@Root() patient: Patient, @Ctx() ctx: SubgraphContext) {
-    assertRequester(ctx.principal);
-    return referralsByPatient(ctx).load(patient.id);
+  // Nullable: FORBIDDEN here (or this subgraph down) leaves the rest of the patient's screen standing (issues 10, 12).
+  @FieldResolver(() => [Referral], {
+    nullable: true,
+    description: `Social care referrals for the patient, newest first: ${DEFAULT_PAGE} unless \`first\` says otherwise (at most ${MAX_PAGE_SIZE}); FORBIDDEN outside the care team`,
+  })
+  async referrals(
+    @Root() patient: Patient,
+    @Ctx() ctx: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+  ) {
+    const limit = pageSize(first, DEFAULT_PAGE);
+    const d = await ctx.access.check(patient.id, PatientData.REFERRALS, 'read', REFERRAL);
+    if (!d.allowed) throw refusal(d, patient.id);
+    return isUuid(patient.id) ? referralsByPatient(ctx, limit).load(patient.id) : [];
   }
 }

@@ -2,9 +2,11 @@
  * One change to one patient's record, as one transaction: the patient row is
  * locked (changes to a patient apply one at a time, so risk is computed from
  * a consistent set of facts), the change is written, the risk and summary are
- * recomputed, and the domain events are appended — all or nothing.
+ * recomputed, and the domain events are appended — all or nothing. Before it starts,
+ * the access table is asked whether the caller may write that kind of data.
  */
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { PatientData } from '../../../shared/access-policy';
 import { notFound } from '../../../shared/errors';
 import { recordEvent, type NewEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
@@ -32,10 +34,14 @@ export interface PatientChange {
 export interface ChangeOptions {
   /** Whether the change can move risk, comorbidity or consents (everything but demographics). */
   affectsSummary: boolean;
+  /** What of the patient's data the change writes: the access table decides who may (nothing written when refused). */
+  data: PatientData;
 }
 
 export async function changePatient<T>(ctx: SubgraphContext, patientId: string, options: ChangeOptions, body: (c: PatientChange) => Promise<T>): Promise<T> {
   if (!isUuid(patientId)) throw notFound('Patient', patientId);
+  // Every write of a patient's record passes here, so none can skip the table (FORBIDDEN with the reason).
+  await ctx.access.assert(patientId, options.data, 'write', options.data);
   return ctx.db.transaction(async (m) => {
     const patient = await m.findOne(PatientRecord, { where: { id: patientId }, lock: { mode: 'pessimistic_write' } });
     if (!patient) throw notFound('Patient', patientId);

@@ -7,6 +7,7 @@ import type { SocialNeedCategory } from '../../../shared/vocabulary';
 import type { CharlsonCategory } from '../domain/charlson';
 import { CCM_MIN_CHRONIC_CONDITIONS } from '../domain/ccm-eligibility';
 import type { RiskTier } from '../domain/lace';
+import { panelCondition } from '../../../shared/care-relationships';
 import { PatientRecord } from './entities';
 
 export interface PatientSearch {
@@ -22,6 +23,10 @@ export interface PatientSearch {
   nameWords?: string[];
   mrn?: string | null;
   deceased?: boolean | null;
+  /** Whether an active care team manages the patient (enrolled), from the care-relationship projection. */
+  careManaged?: boolean | null;
+  /** Only the panel of this practitioner: patients whose active team lists them (clinicians who are not coordinators). */
+  panelOf?: string | null;
 }
 
 export type SearchOrder = 'RISK_DESC' | 'NAME';
@@ -53,6 +58,10 @@ export async function searchPatients(
   if (f.ccmEligible === true) qb.andWhere(`p.chronic_condition_count >= ${CCM_MIN_CHRONIC_CONDITIONS}`);
   if (f.ccmEligible === false) qb.andWhere(`p.chronic_condition_count < ${CCM_MIN_CHRONIC_CONDITIONS}`);
   if (f.deceased !== null && f.deceased !== undefined) qb.andWhere('p.deceased = :deceased', { deceased: f.deceased });
+  if (f.careManaged !== null && f.careManaged !== undefined) {
+    qb.andWhere(`${f.careManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM patients.access_care_team t WHERE t.patient_id = p.id AND t.status = 'active')`);
+  }
+  if (f.panelOf) qb.andWhere(panelCondition('patients', 'p.id', ':panelOf'), { panelOf: f.panelOf });
   if (f.nameWords?.length) {
     const words = f.nameWords.map((_, i) => `(lower(p.given_name) LIKE :w${i} OR lower(p.family_name) LIKE :w${i})`).join(' AND ');
     const params = Object.fromEntries(f.nameWords.map((w, i) => [`w${i}`, `${escapeLike(w)}%`]));

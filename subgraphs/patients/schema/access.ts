@@ -1,35 +1,34 @@
 /**
- * Who may read what in the patients subgraph (PHI: every path checks).
- * - Clinical roles and admins read and record everything here.
- * - Partner staff reach a Patient only as an entity reference (Referral.patient),
+ * The patients subgraph's side of the access model (shared/access-policy.ts is the
+ * table; ctx.access applies it and notes reads in the audit trail). This file only
+ * maps the subgraph's reads onto the table's data kinds and keeps the partner rule:
+ * - a Patient (identity, contact, risk, enrollment) is WORKLIST data; its clinical
+ *   record fields are CONDITIONS, ENCOUNTERS, SOCIAL_NEEDS, CONSENTS, each checked
+ *   at the field (FORBIDDEN there, the rest of the answer stands);
+ * - partner staff reach a Patient only as an entity reference (Referral.patient),
  *   only with the patient's active consent to share with their organization
- *   (Gravity SDOHCC), and then only the minimum-necessary fields tagged "partner".
- * - Analysts see aggregates elsewhere, never this API's PHI.
+ *   (Gravity SDOHCC), only the fields tagged "partner", and every such answer is a
+ *   disclosure (ctx.access.noteDisclosure, HIPAA §164.528).
  */
 import type { MiddlewareFn } from 'type-graphql';
-import { CLINICAL_ROLES, Role, hasRole, requireRole, type Principal } from '../../../shared/auth';
+import { decide, PatientData, Relationship } from '../../../shared/access-policy';
+import { refusal } from '../../../shared/access';
+import type { AuditPurpose } from '../../../shared/audit';
+import { Role, hasRole, type Principal } from '../../../shared/auth';
 import { forbidden } from '../../../shared/errors';
 import type { SubgraphContext } from '../../../shared/subgraph';
 
-const CLINICAL_READERS: readonly Role[] = [...CLINICAL_ROLES, Role.ADMIN];
-
-export const isClinicalReader = (p: Principal): boolean => hasRole(p, ...CLINICAL_READERS);
-
-/** Partner staff (and nobody clinical): the principal the partner rules apply to. */
-export const isPartnerOnly = (p: Principal): boolean => !isClinicalReader(p) && hasRole(p, Role.PARTNER_STAFF) && !!p.org;
-
-/** Clinical roles and admins read and record clinical data; partner staff and analysts do not. */
-export function assertClinicalAccess(p: Principal, action = 'read patient records'): void {
-  requireRole(p, CLINICAL_READERS, action);
-}
+/** Partner staff: the principal the partner rules apply to (decide() never lets them through). */
+export const isPartnerOnly = (p: Principal): boolean => hasRole(p, Role.PARTNER_STAFF) && !!p.org;
 
 /**
  * Guards every Patient field outside the partner's minimum-necessary set: a partner
- * who reached a consented patient still gets FORBIDDEN on, say, `conditions`.
+ * who reached a consented patient still gets FORBIDDEN on, say, `mrn` (the subgraph
+ * also holds partner requests to the contract, shared/partner-fields.ts).
  */
 export const ClinicalOnly: MiddlewareFn<SubgraphContext> = ({ context, info }, next) => {
-  if (!isClinicalReader(context.principal)) {
-    throw forbidden(`Your role may not read ${info.parentType.name}.${info.fieldName}`, { field: info.fieldName });
+  if (isPartnerOnly(context.principal) || context.caller?.endpoint === 'partner') {
+    throw forbidden(`Partner staff may not read ${info.parentType.name}.${info.fieldName}`, { field: info.fieldName, reason: 'PARTNER_CONTRACT_ONLY' });
   }
   return next();
 };
@@ -53,4 +52,31 @@ export function partnerMaySee(ctx: SubgraphContext, patientId: string): Promise<
       return ids.map((id) => allowed.has(id));
     })
     .load(patientId);
+}
+
+/** The worklist a principal may see, from the table: every patient, only its panel, or none. */
+export type WorklistScope =
+  | { kind: 'population' | 'panel'; purpose: AuditPurpose }
+  | { kind: 'none'; refused: ReturnType<typeof refusal> };
+
+export function worklistScope(p: Principal): WorklistScope {
+  const asMember = decide(p, PatientData.WORKLIST, 'read', Relationship.MEMBER);
+  if (!asMember.allowed) return { kind: 'none', refused: refusal(asMember) };
+  // Population when the table lets the principal read patients it has no relationship to (coordinators, admins, integrations).
+  const outside = decide(p, PatientData.WORKLIST, 'read', Relationship.NOT_MEMBER);
+  const unenrolled = decide(p, PatientData.WORKLIST, 'read', Relationship.NO_TEAM);
+  if (outside.allowed && unenrolled.allowed) return { kind: 'population', purpose: outside.purpose };
+  return { kind: 'panel', purpose: asMember.purpose };
+}
+
+/**
+ * Registering a patient who does not exist yet: the patient has no team, so it is
+ * the table's DEMOGRAPHICS write with no team (integrations, admins) — or the table's
+ * ENROLLMENT write with no team (care coordinators register whom they enroll).
+ */
+export function mayRegister(p: Principal) {
+  const demographics = decide(p, PatientData.DEMOGRAPHICS, 'write', Relationship.NO_TEAM);
+  if (demographics.allowed) return demographics;
+  const enrollment = decide(p, PatientData.ENROLLMENT, 'write', Relationship.NO_TEAM);
+  return enrollment.allowed ? enrollment : demographics;
 }

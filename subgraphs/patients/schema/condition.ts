@@ -1,14 +1,14 @@
 /** Conditions (FHIR Condition): the problem list that drives Charlson, LACE "C" and CCM eligibility. */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { PatientData } from '../../../shared/access-policy';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { ConditionRecord, type PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
 import { clinicalStatusOf, codeCondition, onsetDateOf } from '../domain/condition-rules';
 import { utcDay } from '../domain/dates';
 import { optionalText } from '../domain/patient-rules';
-import { assertClinicalAccess } from './access';
 import { ConditionClinicalStatus } from './enums';
-import { loadPatient } from './loaders';
+import { readablePatient } from './loaders';
 import { Condition, Patient } from './types';
 
 @InputType()
@@ -35,12 +35,11 @@ const conditionEvent = (type: string, c: ConditionRecord, extra: Record<string, 
 export class ConditionResolver {
   @Mutation(() => Condition, { description: 'Adds a diagnosis; recalculates Charlson, LACE and CCM eligibility' })
   async recordCondition(@Arg('input') input: RecordConditionInput, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
-    assertClinicalAccess(ctx.principal, 'record conditions');
     const today = utcDay(new Date());
     const coding = codeCondition(input.code, input.chronic);
     const onsetDate = onsetDateOf(input.onsetDate, today);
     const status = clinicalStatusOf(input.clinicalStatus ?? ConditionClinicalStatus.ACTIVE, input.abatementDate, onsetDate, today);
-    return changePatient(ctx, input.patientId, { affectsSummary: true }, async ({ m, patient, emit }) => {
+    return changePatient(ctx, input.patientId, { affectsSummary: true, data: PatientData.CONDITIONS }, async ({ m, patient, emit }) => {
       const saved = await m.save(m.create(ConditionRecord, {
         patientId: patient.id, ...coding, ...status, onsetDate, display: optionalText(input.display), recordedBy: ctx.principal.sub,
       }));
@@ -56,8 +55,7 @@ export class ConditionResolver {
     @Arg('abatementDate', () => String, { nullable: true }) abatementDate: string | null | undefined,
     @Ctx() ctx: SubgraphContext,
   ): Promise<ConditionRecord> {
-    assertClinicalAccess(ctx.principal, 'update conditions');
-    return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true }, async ({ m, today, emit }, condition) => {
+    return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true, data: PatientData.CONDITIONS }, async ({ m, today, emit }, condition) => {
       if (clinicalStatus === condition.clinicalStatus && !abatementDate) return condition;
       const next = clinicalStatusOf(clinicalStatus, abatementDate, condition.onsetDate, today);
       if (next.clinicalStatus === condition.clinicalStatus && next.abatementDate === condition.abatementDate) return condition;
@@ -70,6 +68,6 @@ export class ConditionResolver {
 
   @FieldResolver(() => Patient)
   patient(@Root() c: ConditionRecord, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    return loadPatient(ctx, c.patientId);
+    return readablePatient(ctx, c.patientId);
   }
 }

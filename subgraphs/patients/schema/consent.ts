@@ -3,15 +3,15 @@
  * community partner (Gravity SDOHCC), which is what opens a patient to that partner.
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { PatientData } from '../../../shared/access-policy';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { ConsentRecord, type PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
 import { consentInForce, consentStatusChanges, consentTermsOf } from '../domain/consent';
 import { utcDay } from '../domain/dates';
 import { ConsentStatus as Status } from '../domain/vocabulary';
-import { assertClinicalAccess } from './access';
 import { ConsentKind, ConsentStatus } from './enums';
-import { loadPatient } from './loaders';
+import { readablePatient } from './loaders';
 import { Consent, Patient } from './types';
 
 @InputType()
@@ -35,8 +35,7 @@ const consentEvent = (type: string, c: ConsentRecord, today: string, extra: Reco
 });
 
 async function changeConsentStatus(ctx: SubgraphContext, id: string, status: Status): Promise<ConsentRecord> {
-  assertClinicalAccess(ctx.principal, 'change consents');
-  return changePatientRecord(ctx, ConsentRecord, 'Consent', id, { affectsSummary: true }, async ({ m, today, emit }, consent) => {
+  return changePatientRecord(ctx, ConsentRecord, 'Consent', id, { affectsSummary: true, data: PatientData.CONSENTS }, async ({ m, today, emit }, consent) => {
     if (!consentStatusChanges(consent.status, status)) return consent;
     const previousStatus = consent.status;
     const saved = await m.save(Object.assign(consent, { status }));
@@ -49,9 +48,8 @@ async function changeConsentStatus(ctx: SubgraphContext, id: string, status: Sta
 export class ConsentResolver {
   @Mutation(() => Consent, { description: 'Records a consent; SHARE_WITH_PARTNER names the partner organization' })
   async recordConsent(@Arg('input') input: RecordConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
-    assertClinicalAccess(ctx.principal, 'record consents');
     const terms = consentTermsOf(input);
-    return changePatient(ctx, input.patientId, { affectsSummary: true }, async ({ m, patient, today, emit }) => {
+    return changePatient(ctx, input.patientId, { affectsSummary: true, data: PatientData.CONSENTS }, async ({ m, patient, today, emit }) => {
       const saved = await m.save(m.create(ConsentRecord, {
         patientId: patient.id, kind: input.kind, status: input.status ?? Status.ACTIVE, ...terms, recordedBy: ctx.principal.sub,
       }));
@@ -81,6 +79,6 @@ export class ConsentResolver {
 
   @FieldResolver(() => Patient)
   patient(@Root() c: ConsentRecord, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    return loadPatient(ctx, c.patientId);
+    return readablePatient(ctx, c.patientId);
   }
 }

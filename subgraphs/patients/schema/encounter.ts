@@ -5,6 +5,7 @@
 import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { badInput, conflict } from '../../../shared/errors';
+import { PatientData } from '../../../shared/access-policy';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { EncounterRecord, PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientChange } from '../data/patient-change';
@@ -16,9 +17,8 @@ import { optionalText } from '../domain/patient-rules';
 import type { DischargeLace } from '../domain/risk-assessment';
 import { assertValidDate } from '../domain/validation';
 import { DischargeDisposition as Disposition, EncounterKind as Kind, isStayKind } from '../domain/vocabulary';
-import { assertClinicalAccess } from './access';
 import { AdmissionAcuity, DischargeDisposition, EncounterKind } from './enums';
-import { loadPatient } from './loaders';
+import { readablePatient } from './loaders';
 import { Encounter, LaceScore, Patient } from './types';
 
 @InputType()
@@ -80,12 +80,11 @@ async function recordDeathAtDischarge({ m, patient, emit }: PatientChange, disch
 export class EncounterResolver {
   @Mutation(() => Encounter, { description: 'Admits a patient (INPATIENT or OBSERVATION); one open stay at a time' })
   async admitPatient(@Arg('input') input: AdmitPatientInput, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord> {
-    assertClinicalAccess(ctx.principal, 'admit patients');
     assertStayKind(input.kind);
     assertValidDate(input.admittedAt, 'admittedAt');
     assertAdmissionConsistent(input.acuity, input.planned);
     const principalDiagnosis = principalDiagnosisOf(input.principalDiagnosis);
-    return changePatient(ctx, input.patientId, { affectsSummary: false }, async ({ m, patient, emit }) => {
+    return changePatient(ctx, input.patientId, { affectsSummary: false, data: PatientData.ENCOUNTERS }, async ({ m, patient, emit }) => {
       if (patient.deceased) throw conflict('A deceased patient cannot be admitted');
       const [stillAdmitted] = await m.query(
         `SELECT id FROM patients.encounter WHERE patient_id = $1 AND kind IN ('INPATIENT','OBSERVATION') AND ended_at IS NULL`, [patient.id]);
@@ -108,10 +107,9 @@ export class EncounterResolver {
 
   @Mutation(() => Encounter, { description: 'Discharges an open stay and scores it with LACE' })
   async dischargePatient(@Arg('input') input: DischargePatientInput, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord> {
-    assertClinicalAccess(ctx.principal, 'discharge patients');
     assertValidDate(input.dischargedAt, 'dischargedAt');
     const cost = costOf(input.cost);
-    return changePatientRecord(ctx, EncounterRecord, 'Encounter', input.encounterId, { affectsSummary: true }, async (change, stay) => {
+    return changePatientRecord(ctx, EncounterRecord, 'Encounter', input.encounterId, { affectsSummary: true, data: PatientData.ENCOUNTERS }, async (change, stay) => {
       const { m, emit } = change;
       if (!isStayKind(stay.kind)) throw badInput(`A ${stay.kind} encounter is not admitted, so it is not discharged`, 'encounterId');
       if (stay.endedAt) throw conflict(`This stay was already discharged at ${stay.endedAt.toISOString()}`);
@@ -135,12 +133,11 @@ export class EncounterResolver {
 
   @Mutation(() => Encounter, { description: 'Records a visit; an EMERGENCY visit recalculates LACE "E"' })
   async recordEncounter(@Arg('input') input: RecordEncounterInput, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord> {
-    assertClinicalAccess(ctx.principal, 'record encounters');
     assertVisitKind(input.kind);
     assertVisitTimes(input.startedAt, input.endedAt);
     const cost = costOf(input.cost);
     const principalDiagnosis = principalDiagnosisOf(input.principalDiagnosis);
-    return changePatient(ctx, input.patientId, { affectsSummary: input.kind === Kind.EMERGENCY }, async ({ m, patient, emit }) => {
+    return changePatient(ctx, input.patientId, { affectsSummary: input.kind === Kind.EMERGENCY, data: PatientData.ENCOUNTERS }, async ({ m, patient, emit }) => {
       const saved = await m.save(m.create(EncounterRecord, {
         patientId: patient.id, kind: input.kind, startedAt: input.startedAt, endedAt: input.endedAt ?? null, acuity: visitAcuity(input.kind),
         planned: false, facility: optionalText(input.facility), principalDiagnosis, cost, recordedBy: ctx.principal.sub,
@@ -177,6 +174,6 @@ export class EncounterResolver {
 
   @FieldResolver(() => Patient)
   patient(@Root() e: EncounterRecord, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    return loadPatient(ctx, e.patientId);
+    return readablePatient(ctx, e.patientId);
   }
 }

@@ -6,7 +6,8 @@ import type DataLoader from 'dataloader';
 import { In, type EntityTarget, type FindOptionsOrder, type ObjectLiteral } from 'typeorm';
 import { alignByKey, groupByKey, isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
-import { assertClinicalAccess } from './access';
+import { PatientData } from '../../../shared/access-policy';
+import { isPartnerOnly, partnerMaySee } from './access';
 import { ConditionRecord, ConsentRecord, EncounterRecord, PatientRecord, SocialNeedRecord } from '../data/entities';
 
 function byId<T extends ObjectLiteral & { id: string }>(ctx: SubgraphContext, name: string, entity: EntityTarget<T>) {
@@ -34,13 +35,44 @@ export const socialNeedsOf = (ctx: SubgraphContext) =>
 export const consentsOf = (ctx: SubgraphContext) =>
   byPatient<ConsentRecord>(ctx, 'consentsOf', ConsentRecord, { createdAt: 'DESC', id: 'ASC' });
 
-/** One patient, or null for an id that cannot exist. */
+/** One patient, or null for an id that cannot exist. No access check: callers decide (readablePatient). */
 export const loadPatient = (ctx: SubgraphContext, id: string): Promise<PatientRecord | null> =>
   isUuid(id) ? patientById(ctx).load(id) : Promise.resolve(null);
 
-/** `__resolveReference` for the clinical records: clinical roles and admins only (partners and analysts: FORBIDDEN). */
-export const clinicalReference = <T>(loader: (ctx: SubgraphContext) => DataLoader<string, T | null>) =>
+/**
+ * A patient as the caller may see it: null when there is none; FORBIDDEN (reason,
+ * patientId) when the table refuses its worklist entry. Partner staff: null unless
+ * the patient consented to share with their organization (existence is not leaked),
+ * and what they are shown is a disclosure.
+ */
+export async function readablePatient(ctx: SubgraphContext, id: string): Promise<PatientRecord | null> {
+  if (isPartnerOnly(ctx.principal)) {
+    if (!isUuid(id) || !(await partnerMaySee(ctx, id))) return null;
+    const patient = await loadPatient(ctx, id);
+    if (patient) ctx.access.noteDisclosure([patient.id], 'Patient');
+    return patient;
+  }
+  const patient = await loadPatient(ctx, id);
+  if (patient) await ctx.access.assert(patient.id, PatientData.WORKLIST, 'read', 'Patient');
+  return patient;
+}
+
+/** Whether an active care team manages each patient, from the care-relationship projection (enrollment). */
+export const careManaged = (ctx: SubgraphContext) =>
+  ctx.loaders.get<string, boolean>('careManaged', async (ids) => {
+    const rows: { patient_id: string }[] = await ctx.db.query(
+      `SELECT DISTINCT patient_id::text FROM patients.access_care_team WHERE patient_id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
+    const managed = new Set(rows.map((r) => r.patient_id));
+    return ids.map((id) => managed.has(id));
+  });
+
+/**
+ * `__resolveReference` for a clinical record: the record's patient must let the caller
+ * read that kind of data (FORBIDDEN at the reference's path otherwise; partners never).
+ */
+export const clinicalReference = <T extends { patientId: string }>(loader: (ctx: SubgraphContext) => DataLoader<string, T | null>, data: PatientData, entity: string) =>
   async (ref: { id: string }, ctx: SubgraphContext): Promise<T | null> => {
-    assertClinicalAccess(ctx.principal);
-    return isUuid(ref.id) ? loader(ctx).load(ref.id) : null;
+    const record = isUuid(ref.id) ? await loader(ctx).load(ref.id) : null;
+    if (record) await ctx.access.assert(record.patientId, data, 'read', entity);
+    return record;
   };

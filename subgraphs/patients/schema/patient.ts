@@ -1,11 +1,18 @@
-/** `Patient`: the population registry, owned here and extended by the other subgraphs. */
+/**
+ * `Patient`: the population registry, owned here and extended by the other subgraphs.
+ * Access (shared/access-policy.ts through ctx.access): the worklist is the table's
+ * WORKLIST (population for coordinators and admins, filtered in SQL; a clinician's own
+ * panel otherwise); the clinical record fields are checked per patient at the field,
+ * nullable, FORBIDDEN there; every write names the data it writes (changePatient).
+ */
 import {
   Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, UseMiddleware,
 } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
+import { PatientData } from '../../../shared/access-policy';
+import { refusal } from '../../../shared/access';
 import { conflict } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
-import { isUuid } from '../../../shared/federation';
 import { Connection, decodeCursor, pageSize, toPage } from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
@@ -19,9 +26,9 @@ import { normalizeIcd10Code } from '../domain/icd10';
 import { birthDateOf, deathOf, emailOf, languageOf, optionalText, requiredText } from '../domain/patient-rules';
 import { EMPTY_SUMMARY } from '../domain/risk-assessment';
 import { isPresentStatus } from '../domain/vocabulary';
-import { ClinicalOnly, assertClinicalAccess, isPartnerOnly, partnerMaySee } from './access';
+import { ClinicalOnly, mayRegister, worklistScope } from './access';
 import { AdministrativeSex, CharlsonCategory, ConsentKind, PatientOrder, RiskTier } from './enums';
-import { consentsOf, conditionsOf, encountersOf, loadPatient, patientById, socialNeedsOf } from './loaders';
+import { careManaged, consentsOf, conditionsOf, encountersOf, patientById, readablePatient, socialNeedsOf } from './loaders';
 import { CcmEligibility, Condition, Consent, Encounter, Patient, PatientRisk, SocialNeed } from './types';
 
 const PatientConnection = Connection(Patient, 'Patient');
@@ -72,6 +79,7 @@ export class PatientFilter {
   @Field(() => Boolean, { nullable: true, description: 'Two or more chronic conditions (CMS CCM)' }) ccmEligible?: boolean | null;
   @Field(() => String, { nullable: true, description: 'Name search: every word starts the given or family name; or an exact MRN' }) search?: string | null;
   @Field(() => Boolean, { nullable: true }) deceased?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'Whether an active care team already manages the patient (false: candidates for enrollment)' }) careManaged?: boolean | null;
 }
 
 /** The fields of the registry entry itself (what registerPatient and updatePatient write). */
@@ -102,30 +110,33 @@ async function mrnUnique<T>(mrn: string, write: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function resolvePatientReference(ref: { id: string }, ctx: SubgraphContext): Promise<PatientRecord | null> {
-  // Partners resolve a patient only through a reference (Referral.patient), with an active sharing consent; otherwise null, so existence is not leaked.
-  if (isPartnerOnly(ctx.principal)) return isUuid(ref.id) && (await partnerMaySee(ctx, ref.id)) ? loadPatient(ctx, ref.id) : null;
-  assertClinicalAccess(ctx.principal);
-  return loadPatient(ctx, ref.id);
+/** Partners resolve a patient only here (Referral.patient), with an active sharing consent, as a disclosure; clinicians by the table. */
+export function resolvePatientReference(ref: { id: string }, ctx: SubgraphContext): Promise<PatientRecord | null> {
+  return readablePatient(ctx, ref.id);
 }
+
+/** A clinical record field of one patient: FORBIDDEN at the field unless the table lets the caller read that data. */
+const readRecord = (ctx: SubgraphContext, p: PatientRecord, data: PatientData, entity: string) => ctx.access.assert(p.id, data, 'read', entity);
 
 @Resolver(() => Patient)
 export class PatientResolver {
   @Query(() => Patient, { nullable: true, description: 'One patient by id' })
   async patient(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    assertClinicalAccess(ctx.principal);
-    return loadPatient(ctx, id);
+    return readablePatient(ctx, id);
   }
 
   @Query(() => Patient, { nullable: true, description: 'One patient by medical record number' })
   async patientByMrn(@Arg('mrn') mrn: string, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    assertClinicalAccess(ctx.principal);
     const patient = await ctx.db.getRepository(PatientRecord).findOneBy({ mrn: mrn.trim() });
-    if (patient) patientById(ctx).prime(patient.id, patient);
-    return patient;
+    if (!patient) return null;
+    patientById(ctx).prime(patient.id, patient);
+    return readablePatient(ctx, patient.id);
   }
 
-  @Query(() => PatientConnection, { description: 'The population registry, paged; by default a worklist, highest risk first' })
+  @Query(() => PatientConnection, {
+    nullable: true,
+    description: 'The population worklist, paged, highest risk first by default: every patient for care coordinators and admins, your own panel for other clinicians',
+  })
   async patients(
     @Ctx() ctx: SubgraphContext,
     @Arg('filter', () => PatientFilter, { nullable: true }) filter?: PatientFilter | null,
@@ -133,7 +144,8 @@ export class PatientResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('orderBy', () => PatientOrder, { nullable: true, defaultValue: PatientOrder.RISK_DESC }) orderBy: PatientOrder = PatientOrder.RISK_DESC,
   ) {
-    assertClinicalAccess(ctx.principal);
+    const scope = worklistScope(ctx.principal);
+    if (scope.kind === 'none') throw scope.refused;
     const take = pageSize(first);
     const skip = decodeCursor(after);
     const f = filter ?? {};
@@ -143,13 +155,18 @@ export class PatientResolver {
       conditionCode: f.conditionCode?.trim() ? normalizeIcd10Code(f.conditionCode) : null,
       nameWords: text ? text.toLowerCase().split(/\s+/) : [],
       mrn: text || null,
+      panelOf: scope.kind === 'panel' ? ctx.principal.sub : null,
     }, orderBy, skip, take);
+    // Filtered in SQL by the same table, so the page is what may be seen: note it as served.
+    ctx.access.noteServed(rows.map((r) => r.id), 'Patient', scope.purpose);
+    for (const r of rows) patientById(ctx).prime(r.id, r);
     return toPage(rows, skip, total);
   }
 
   @Mutation(() => Patient, { description: 'Adds a patient to the registry' })
   async registerPatient(@Arg('input') input: RegisterPatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
-    assertClinicalAccess(ctx.principal, 'register patients');
+    const allowed = mayRegister(ctx.principal);
+    if (!allowed.allowed) throw refusal(allowed);
     const mrn = requiredText(input.mrn, 'mrn');
     const values: Partial<Demographics> = {
       mrn,
@@ -177,9 +194,8 @@ export class PatientResolver {
 
   @Mutation(() => Patient, { description: 'Changes registry details; emits PatientUpdated with the fields that changed' })
   async updatePatient(@Arg('id', () => ID) id: string, @Arg('input') input: UpdatePatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
-    assertClinicalAccess(ctx.principal, 'update patients');
     const given = (k: keyof UpdatePatientInput) => input[k] !== undefined;
-    return mrnUnique(input.mrn ?? '', () => changePatient(ctx, id, { affectsSummary: false }, async ({ m, patient, now, today, emit }) => {
+    return mrnUnique(input.mrn ?? '', () => changePatient(ctx, id, { affectsSummary: false, data: PatientData.DEMOGRAPHICS }, async ({ m, patient, now, today, emit }) => {
       const next: Partial<Demographics> = {};
       if (given('mrn')) next.mrn = requiredText(input.mrn, 'mrn');
       if (given('givenName')) next.givenName = requiredText(input.givenName, 'givenName');
@@ -214,9 +230,9 @@ export class PatientResolver {
     return p.chronicConditionCount >= CCM_MIN_CHRONIC_CONDITIONS;
   }
 
-  @FieldResolver(() => CcmEligibility)
-  @UseMiddleware(ClinicalOnly)
+  @FieldResolver(() => CcmEligibility, { nullable: true, description: 'Eligibility with whether the CCM consent is on file (reads consents: the care team)' })
   async ccmEligibility(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<CcmEligibility> {
+    await readRecord(ctx, p, PatientData.CONSENTS, 'Consent');
     const consents = await consentsOf(ctx).load(p.id);
     return ccmEligibility({ chronicConditionCount: p.chronicConditionCount, ccmConsentActive: ccmConsentActive(consents, utcDay(new Date())) });
   }
@@ -232,48 +248,54 @@ export class PatientResolver {
     };
   }
 
-  @FieldResolver(() => [Condition], { description: 'The problem list, oldest record first' })
+  @FieldResolver(() => Boolean, { nullable: true, description: 'Whether an active care team already manages the patient (enrolled in care management)' })
   @UseMiddleware(ClinicalOnly)
+  careManaged(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+    return careManaged(ctx).load(p.id);
+  }
+
+  @FieldResolver(() => [Condition], { nullable: true, description: "The problem list, oldest record first (the patient's care team)" })
   async conditions(
     @Root() p: PatientRecord, @Ctx() ctx: SubgraphContext,
     @Arg('presentOnly', { defaultValue: false, description: 'Only active, recurrence or relapse' }) presentOnly: boolean,
   ): Promise<ConditionRecord[]> {
+    await readRecord(ctx, p, PatientData.CONDITIONS, 'Condition');
     const all = await conditionsOf(ctx).load(p.id);
     return presentOnly ? all.filter((c) => isPresentStatus(c.clinicalStatus)) : all;
   }
 
-  @FieldResolver(() => [Encounter], { description: 'Stays and visits, latest first' })
-  @UseMiddleware(ClinicalOnly)
-  encounters(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord[]> {
+  @FieldResolver(() => [Encounter], { nullable: true, description: "Stays and visits, latest first (the patient's care team)" })
+  async encounters(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<EncounterRecord[]> {
+    await readRecord(ctx, p, PatientData.ENCOUNTERS, 'Encounter');
     return encountersOf(ctx).load(p.id);
   }
 
-  @FieldResolver(() => [SocialNeed], { description: 'Screened social needs, latest screening first' })
-  @UseMiddleware(ClinicalOnly)
-  socialNeeds(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<SocialNeedRecord[]> {
+  @FieldResolver(() => [SocialNeed], { nullable: true, description: "Screened social needs, latest screening first (the patient's care team)" })
+  async socialNeeds(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<SocialNeedRecord[]> {
+    await readRecord(ctx, p, PatientData.SOCIAL_NEEDS, 'SocialNeed');
     return socialNeedsOf(ctx).load(p.id);
   }
 
-  @FieldResolver(() => [Consent], { description: 'Every consent on record, latest first' })
-  @UseMiddleware(ClinicalOnly)
-  consents(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord[]> {
+  @FieldResolver(() => [Consent], { nullable: true, description: "Every consent on record, latest first (the patient's care team)" })
+  async consents(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord[]> {
+    await readRecord(ctx, p, PatientData.CONSENTS, 'Consent');
     return consentsOf(ctx).load(p.id);
   }
 
-  @FieldResolver(() => [Consent], { description: 'Consents in force today (status active, period covering today)' })
-  @UseMiddleware(ClinicalOnly)
+  @FieldResolver(() => [Consent], { nullable: true, description: 'Consents in force today (status active, period covering today)' })
   async activeConsents(@Root() p: PatientRecord, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord[]> {
+    await readRecord(ctx, p, PatientData.CONSENTS, 'Consent');
     const today = utcDay(new Date());
     return (await consentsOf(ctx).load(p.id)).filter((c) => consentInForce(c, today));
   }
 
-  @FieldResolver(() => Boolean, { description: 'Whether a consent of this kind (for this partner, when given) is in force today' })
-  @UseMiddleware(ClinicalOnly)
+  @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a consent of this kind (for this partner, when given) is in force today' })
   async hasActiveConsent(
     @Root() p: PatientRecord, @Ctx() ctx: SubgraphContext,
     @Arg('kind', () => ConsentKind) kind: ConsentKind,
     @Arg('partnerOrgId', () => ID, { nullable: true }) partnerOrgId?: string | null,
   ): Promise<boolean> {
+    await readRecord(ctx, p, PatientData.CONSENTS, 'Consent');
     const today = utcDay(new Date());
     return (await consentsOf(ctx).load(p.id)).some((c) => c.kind === kind && (!partnerOrgId || c.partnerOrgId === partnerOrgId) && consentInForce(c, today));
   }

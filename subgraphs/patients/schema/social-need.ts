@@ -1,14 +1,14 @@
 /** Social needs (SDOH) found by screening; community-partners refers them (Referral.socialNeed). */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { PatientData } from '../../../shared/access-policy';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { SocialNeedRecord, type PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
 import { assertNotAfterToday, optionalIsoDate, utcDay } from '../domain/dates';
 import { optionalText } from '../domain/patient-rules';
-import { assertClinicalAccess } from './access';
 import { SocialNeedStatus } from './enums';
-import { loadPatient } from './loaders';
+import { readablePatient } from './loaders';
 import { Patient, SocialNeed } from './types';
 
 @InputType()
@@ -30,11 +30,10 @@ const socialNeedEvent = (type: string, n: SocialNeedRecord, extra: Record<string
 export class SocialNeedResolver {
   @Mutation(() => SocialNeed, { description: 'Records a social need found by screening' })
   async recordSocialNeed(@Arg('input') input: RecordSocialNeedInput, @Ctx() ctx: SubgraphContext): Promise<SocialNeedRecord> {
-    assertClinicalAccess(ctx.principal, 'record social needs');
     const today = utcDay(new Date());
     const screenedAt = optionalIsoDate(input.screenedAt, 'screenedAt') ?? today;
     assertNotAfterToday(screenedAt, today, 'screenedAt');
-    return changePatient(ctx, input.patientId, { affectsSummary: false }, async ({ m, patient, emit }) => {
+    return changePatient(ctx, input.patientId, { affectsSummary: false, data: PatientData.SOCIAL_NEEDS }, async ({ m, patient, emit }) => {
       const saved = await m.save(m.create(SocialNeedRecord, {
         patientId: patient.id, category: input.category, instrument: optionalText(input.instrument), screenedAt, status: input.status ?? SocialNeedStatus.IDENTIFIED,
         recordedBy: ctx.principal.sub,
@@ -50,8 +49,7 @@ export class SocialNeedResolver {
     @Arg('status', () => SocialNeedStatus) status: SocialNeedStatus,
     @Ctx() ctx: SubgraphContext,
   ): Promise<SocialNeedRecord> {
-    assertClinicalAccess(ctx.principal, 'update social needs');
-    return changePatientRecord(ctx, SocialNeedRecord, 'SocialNeed', id, { affectsSummary: false }, async ({ m, emit }, need) => {
+    return changePatientRecord(ctx, SocialNeedRecord, 'SocialNeed', id, { affectsSummary: false, data: PatientData.SOCIAL_NEEDS }, async ({ m, emit }, need) => {
       if (need.status === status) return need;
       const previousStatus = need.status;
       const saved = await m.save(Object.assign(need, { status }));
@@ -62,6 +60,6 @@ export class SocialNeedResolver {
 
   @FieldResolver(() => Patient)
   patient(@Root() n: SocialNeedRecord, @Ctx() ctx: SubgraphContext): Promise<PatientRecord | null> {
-    return loadPatient(ctx, n.patientId);
+    return readablePatient(ctx, n.patientId);
   }
 }

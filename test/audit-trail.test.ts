@@ -1,0 +1,185 @@
+/**
+ * The audit trail's read side through the gateway (issue 10): after a scripted session
+ * — a coordinator registers and enrolls a patient, a social worker records a need and
+ * a sharing consent, reads the chart and refers, a partner reads the referral with the
+ * patient's contact through /partner/graphql — `auditEvents` holds exactly the records
+ * the patients subgraph should have written; `npm run audit:verify`'s function passes,
+ * and names the position of a row altered by hand; the accounting of disclosures lists
+ * each partner disclosure of the patient and nothing else.
+ */
+import crypto from 'node:crypto';
+import { Client } from 'pg';
+import { Role } from '../shared/auth';
+import { describeReport, verifyAuditTrail } from '../scripts/audit-verify';
+import { FOOD_BANK, partnerUrl, seedDirectory } from './partner-fixtures';
+import { startHub, type GraphQLResponse, type TestHub } from './support/hub';
+
+let hub: TestHub;
+let db: Client;
+let coordinator: string;
+let socialWorker: string;
+let partner: string;
+let privacyOfficer: string;
+let patientId: string;
+let otherPatientId: string;
+
+function ok<T = any>(res: GraphQLResponse<T>): T {
+  if (res.errors) throw new Error(`Unexpected errors: ${JSON.stringify(res.errors)}`);
+  return res.data as T;
+}
+
+const AUDIT = `query($filter: AuditEventFilter, $first: Int, $after: String) { auditEvents(filter: $filter, first: $first, after: $after) {
+  edges { cursor node { position requestId service endpoint actor actorRoles actorOrganization action operation entities patientIds purpose reason } }
+  pageInfo { hasNextPage endCursor } } }`;
+const DISCLOSURES = `query($id: ID!) { accountingOfDisclosures(patientId: $id) { disclosedAt recipientOrganization recipient shared requestId } }`;
+const PARTNER_READ = `{ myReferrals { id patient { givenName familyName phone } } }`;
+
+async function register(familyName: string): Promise<string> {
+  const id = ok(await hub.query(`mutation($i: RegisterPatientInput!) { registerPatient(input: $i) { id } }`, {
+    i: { mrn: `AUD-${crypto.randomUUID()}`, givenName: 'Rosa', familyName, birthDate: '1948-05-02', administrativeSex: 'FEMALE', postalCode: '02139', phone: '+1-617-555-0199' },
+  }, coordinator)).registerPatient.id;
+  ok(await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
+    i: { patientId: id, name: `${familyName} team`, members: [{ practitionerId: 'aud-coordinator', role: 'CARE_COORDINATOR' }, { practitionerId: 'aud-sw', role: 'SOCIAL_WORKER' }] },
+  }, coordinator));
+  return id;
+}
+
+beforeAll(async () => {
+  hub = await startHub();
+  db = new Client({ connectionString: hub.databaseUrl });
+  await db.connect();
+  await seedDirectory(hub);
+  coordinator = await hub.token({ sub: 'aud-coordinator', roles: [Role.CARE_COORDINATOR] });
+  socialWorker = await hub.token({ sub: 'aud-sw', roles: [Role.SOCIAL_WORKER] });
+  partner = await hub.token({ sub: 'aud-partner', roles: [Role.PARTNER_STAFF], org: FOOD_BANK.id });
+  privacyOfficer = await hub.token({ sub: 'aud-privacy', roles: [Role.PRIVACY_OFFICER] });
+
+  // The scripted session.
+  patientId = await register('Garcia');
+  otherPatientId = await register('Okafor');
+  const need = ok(await hub.query(`mutation($i: RecordSocialNeedInput!) { recordSocialNeed(input: $i) { id } }`, { i: { patientId, category: 'FOOD_INSECURITY' } }, socialWorker)).recordSocialNeed.id;
+  ok(await hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, { i: { patientId, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id } }, socialWorker));
+  ok(await hub.query(`query($id: ID!) { patient(id: $id) { familyName socialNeeds { category } consents { kind } } }`, { id: patientId }, socialWorker));
+  await hub.settle(); // community-partners learns the consent and the need from events before the referral
+  ok(await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, { i: { patientId, partnerId: FOOD_BANK.id, socialNeedId: need, priority: 'ROUTINE', send: true } }, socialWorker));
+  const seen = ok(await hub.query(PARTNER_READ, {}, partner, partnerUrl(hub))).myReferrals;
+  expect(seen).toEqual([expect.objectContaining({ patient: { givenName: 'Rosa', familyName: 'Garcia', phone: '+1-617-555-0199' } })]);
+});
+afterAll(async () => {
+  await db?.end();
+  await hub?.stop();
+});
+
+interface Node { position: string; requestId: string; service: string; endpoint: string; actor: string; actorOrganization: string | null; action: string; operation: string | null; entities: string[]; patientIds: string[]; purpose: string; reason: string | null }
+
+async function auditOf(filter: Record<string, unknown>, first = 100): Promise<Node[]> {
+  return ok(await hub.query(AUDIT, { filter, first }, privacyOfficer)).auditEvents.edges.map((e: { node: Node }) => e.node);
+}
+
+describe('auditEvents', () => {
+  it('holds exactly the records the patients subgraph wrote for the session, newest first', async () => {
+    const records = (await auditOf({ patientId })).filter((r) => r.service === 'patients');
+    const shape = records.map((r) => [r.actor, r.action, r.purpose, r.endpoint, r.entities.map((e) => e.replace(/\{.*\}/, '')).join(',')]);
+    expect(shape).toEqual([
+      ['aud-partner', 'READ', 'PARTNER_DISCLOSURE', 'partner', 'Patient'],
+      ['aud-sw', 'READ', 'TREATMENT', 'clinical', 'Consent,Patient,SocialNeed'],
+      ['aud-sw', 'WRITE', 'TREATMENT', 'clinical', 'Patient:PatientSummaryChanged'],
+      ['aud-sw', 'WRITE', 'TREATMENT', 'clinical', 'Consent:ConsentRecorded'],
+      ['aud-sw', 'WRITE', 'TREATMENT', 'clinical', 'SocialNeed:SocialNeedRecorded'],
+      ['aud-coordinator', 'WRITE', 'TREATMENT', 'clinical', 'Patient:PatientSummaryChanged'],
+      ['aud-coordinator', 'WRITE', 'TREATMENT', 'clinical', 'Patient:PatientRegistered'],
+    ]);
+    expect(records.every((r) => r.patientIds.includes(patientId))).toBe(true);
+    // What the partner was shown, field by field, and to which organization.
+    expect(records[0]).toMatchObject({ actorOrganization: FOOD_BANK.id, entities: ['Patient{familyName,givenName,phone}'] });
+    expect(records[1].entities).toEqual(['Consent{kind}', 'Patient{consents,familyName,socialNeeds}', 'SocialNeed{category}']);
+    expect(records.slice(2, 4).map((r) => r.operation)).toEqual(['recordConsent', 'recordConsent']);
+    // One request id per request: the two writes of one mutation share it, different requests never do.
+    const requests = [records[0], records[1], records[2], records[4], records[5]].map((r) => r.requestId);
+    expect(new Set(requests).size).toBe(5);
+    expect(records[2].requestId).toBe(records[3].requestId);
+    expect(records[5].requestId).toBe(records[6].requestId);
+    // The other services recorded their own writes for this patient (the team, the referral).
+    const services = new Set((await auditOf({ patientId })).filter((r) => r.action === 'WRITE').map((r) => r.service));
+    expect(services).toEqual(new Set(['patients', 'care-teams', 'community-partners']));
+  });
+
+  it('filters by actor, purpose and time, and pages newest first without gaps', async () => {
+    const mine = await auditOf({ actor: 'aud-sw', purpose: 'TREATMENT', from: new Date(Date.now() - 3600_000).toISOString() });
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((r) => r.actor === 'aud-sw' && r.purpose === 'TREATMENT')).toBe(true);
+    expect(await auditOf({ to: '2000-01-01T00:00:00Z' })).toEqual([]);
+
+    const all = (await auditOf({ patientId: otherPatientId })).map((r) => r.position);
+    expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => b - a));
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 20; pages++) {
+      const page: any = ok(await hub.query(AUDIT, { filter: { patientId: otherPatientId }, first: 2, after }, privacyOfficer)).auditEvents;
+      paged.push(...page.edges.map((e: { node: Node }) => e.node.position));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    // Reading wrote a newer PRIVACY_REVIEW record for this patient; below it, the pages are exactly the first answer.
+    expect(paged.map(Number)).toEqual([...paged.map(Number)].sort((a, b) => b - a));
+    expect(paged.filter((p) => Number(p) <= Number(all[0]))).toEqual(all);
+  });
+
+  it('reading the audit trail is itself audited (PRIVACY_REVIEW), and only privacy officers and admins may', async () => {
+    await auditOf({ patientId: otherPatientId });
+    const reviews = await auditOf({ actor: 'aud-privacy', purpose: 'PRIVACY_REVIEW' });
+    expect(reviews.length).toBeGreaterThan(0);
+    expect(reviews[0]).toMatchObject({ action: 'READ', service: 'patients', entities: [expect.stringMatching(/^AuditEvent/)] });
+    expect(reviews.some((r) => r.patientIds.includes(otherPatientId))).toBe(true);
+    for (const token of [coordinator, socialWorker, await hub.token({ roles: [Role.ANALYST] })]) {
+      for (const [q, v] of [[AUDIT, {}], [DISCLOSURES, { id: patientId }]] as const) {
+        const res = await hub.query(q, v, token);
+        expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'ROLE_NOT_ALLOWED' });
+      }
+    }
+    expect((await hub.query(AUDIT, { first: 1 })).errors).toBeUndefined(); // admin
+  });
+});
+
+describe('accounting of disclosures (HIPAA §164.528)', () => {
+  it('lists each partner disclosure of the patient, and nothing else', async () => {
+    const patientShares = (list: any[]) => list.filter((d: { shared: string[] }) => d.shared.some((s) => s.startsWith('Patient')));
+    const first = ok(await hub.query(DISCLOSURES, { id: patientId }, privacyOfficer)).accountingOfDisclosures;
+    expect(first.every((d: { recipientOrganization: string; recipient: string }) => d.recipientOrganization === FOOD_BANK.id && d.recipient === 'aud-partner')).toBe(true);
+    expect(patientShares(first)).toEqual([expect.objectContaining({ shared: ['Patient{familyName,givenName,phone}'] })]);
+
+    // A second look by the partner is a second disclosure; clinical reads are none.
+    ok(await hub.query(PARTNER_READ, {}, partner, partnerUrl(hub)));
+    ok(await hub.query(`query($id: ID!) { patient(id: $id) { familyName phone } }`, { id: patientId }, socialWorker));
+    const second = ok(await hub.query(DISCLOSURES, { id: patientId }, privacyOfficer)).accountingOfDisclosures;
+    expect(patientShares(second)).toHaveLength(2);
+    expect(second.every((d: { recipientOrganization: string }) => d.recipientOrganization === FOOD_BANK.id)).toBe(true);
+    expect(new Set(patientShares(second).map((d: { requestId: string }) => d.requestId)).size).toBe(2);
+
+    // The other patient was never shown to a partner.
+    expect(ok(await hub.query(DISCLOSURES, { id: otherPatientId }, privacyOfficer)).accountingOfDisclosures).toEqual([]);
+  });
+});
+
+describe('npm run audit:verify', () => {
+  it('passes on the intact chain, and names the position of a row altered by hand', async () => {
+    const intact = await verifyAuditTrail(hub.databaseUrl);
+    const { rows } = await db.query(`SELECT count(*)::int AS n, min(position)::text AS first FROM hub_audit.audit_event`);
+    expect(intact).toEqual({ records: rows[0].n, brokenAt: null, problem: null });
+    expect(describeReport(intact)).toEqual({ line: `audit trail intact: ${rows[0].n} records checked`, exitCode: 0 });
+
+    const [{ position }] = (await db.query(`SELECT position::text FROM hub_audit.audit_event WHERE actor_sub = 'aud-partner' ORDER BY position LIMIT 1`)).rows;
+    await db.query('ALTER TABLE hub_audit.audit_event DISABLE TRIGGER audit_event_append_only');
+    try {
+      await db.query(`UPDATE hub_audit.audit_event SET actor_sub = 'someone-else' WHERE position = $1`, [position]);
+    } finally {
+      await db.query('ALTER TABLE hub_audit.audit_event ENABLE TRIGGER audit_event_append_only');
+    }
+    const broken = await verifyAuditTrail(hub.databaseUrl);
+    expect(broken).toMatchObject({ brokenAt: position, records: Number(position) - 1 });
+    expect(broken.problem).toMatch(/altered/);
+    const report = describeReport(broken);
+    expect(report.exitCode).toBe(1);
+    expect(report.line).toContain(`position ${position}`);
+  });
+});
