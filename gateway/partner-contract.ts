@@ -52,7 +52,8 @@ import {
 import express from 'express';
 import { CLINICAL_ROLES, Role, bearerToken, hasRole, type Principal, type TokenVerifier } from '../shared/auth';
 import { forbidden } from '../shared/errors';
-import { maskErrors } from '../shared/http';
+import { BODY_LIMIT, maskErrors, refuseSubscriptionsOverHttp } from '../shared/http';
+import { deadlinePlugin, graphqlLimits } from '../shared/limits';
 import type { Logger } from '../shared/logger';
 import { requestIdOf } from './server';
 
@@ -245,11 +246,16 @@ export async function mountPartnerEndpoint(app: express.Express, o: PartnerEndpo
     buildService: o.buildService,
     logger: o.log,
   });
-  const server = new ApolloServer<PartnerContext>({ gateway, formatError: maskErrors(o.log), includeStacktraceInErrorResponses: false });
+  // The same query limits as /graphql (shared/limits.ts); the rate limit and deadline are mounted in front by server.ts.
+  const limits = graphqlLimits('gateway');
+  const server = new ApolloServer<PartnerContext>({
+    gateway, ...limits, plugins: [...limits.plugins, deadlinePlugin(), refuseSubscriptionsOverHttp()], formatError: maskErrors(o.log),
+    includeStacktraceInErrorResponses: false, stopOnTerminationSignals: false,
+  });
   await server.start();
   app.use(
     PARTNER_PATH,
-    express.json({ limit: '1mb' }),
+    express.json({ limit: BODY_LIMIT }),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const token = bearerToken(req.headers.authorization);

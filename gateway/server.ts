@@ -4,7 +4,10 @@
  * forwards the caller to the subgraphs as an internal token only it can sign
  * (gateway/subgraph-fetch.ts), with a request id it assigns (or accepts from
  * `x-request-id`) and returns in the response header. The same URL accepts
- * graphql-ws connections for live subscriptions (gateway/live).
+ * graphql-ws connections for live subscriptions (gateway/live). Both endpoints are
+ * behind the same front door (shared/limits.ts): a per-principal rate limit, a
+ * request deadline that aborts the request's subgraph fetches, and the query limits
+ * checked before a query is planned.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,19 +16,20 @@ import type express from 'express';
 import { Pool } from 'pg';
 import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
-import { resolveDatabaseUrl } from '../shared/database';
+import { createWatchedPool, resolveDatabaseUrl } from '../shared/database';
 import { forbidden } from '../shared/errors';
 import { createInternalTokenSigner, type Endpoint } from '../shared/internal-token';
 import { PgNotifyTransport, type EventTransport } from '../shared/events';
 import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
+import { deadlinePlugin, graphqlLimits, RateLimiter, rateLimit, requestDeadline, requestSignal } from '../shared/limits';
 import { logger } from '../shared/logger';
 import { LiveExecutor } from './live/executor';
 import { EventFeed } from './live/feed';
 import { SubscriptionManager } from './live/subscriptions';
 import { attachLiveEndpoints, type LiveServer } from './live/ws';
 import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
-import { SubgraphDataSource } from './subgraph-fetch';
+import { SubgraphDataSource, type SubgraphFetchOptions } from './subgraph-fetch';
 
 export interface GatewayContext {
   principal: Principal;
@@ -90,21 +94,32 @@ export function refuseOnClinicalEndpoint(p: Principal): string | null {
   return hasRole(p, Role.PARTNER_STAFF) ? 'partner tokens are accepted only on /partner/graphql' : null;
 }
 
+/** A subgraph fetch also ends when its HTTP request's deadline passes (GATEWAY_REQUEST_TIMEOUT_MS), freeing the socket at once. */
+class DeadlineDataSource extends SubgraphDataSource {
+  constructor(o: SubgraphFetchOptions) {
+    super(o);
+    this.fetcher = ((url: string, init?: RequestInit) => {
+      const timeout = AbortSignal.timeout(config.subgraphTimeoutMs);
+      const deadline = requestSignal();
+      return fetch(url, { ...init, signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout });
+    }) as never;
+  }
+}
+
 export async function startGateway(o: GatewayOptions = {}): Promise<RunningGateway> {
   const log = logger('gateway');
   const urls = { ...urlsFromEnvironment(), ...o.subgraphUrls };
   const verify = createTokenVerifier();
   const sign = createInternalTokenSigner();
   const dataSourceFor = (endpoint: Endpoint) => (name: string, url: string) =>
-    new SubgraphDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
+    new DeadlineDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
   const dataSource = dataSourceFor('clinical');
   const partnerDataSource = dataSourceFor('partner');
 
   // Live subscriptions read the shared event log: one feed for the whole instance.
   const databaseUrl = o.databaseUrl ?? (await resolveDatabaseUrl());
-  const pool = new Pool({ connectionString: databaseUrl, max: 5, application_name: 'care-team-hub:gateway' });
-  // An idle client dropped by the server (restart, failover, a test dropping its database) must not crash the process.
-  pool.on('error', (err) => log.warn({ err: err.message }, 'idle event-log connection lost'));
+  // Watched: a dropped connection (restart, failover, a test dropping its database) is logged and counted, never fatal.
+  const { pool, health: poolHealth } = createWatchedPool({ name: 'gateway', connectionString: databaseUrl, max: 5, application_name: 'care-team-hub:gateway' });
   const redisUrl = o.redisUrl === undefined ? config.redisUrl : (o.redisUrl ?? undefined);
   const transport: EventTransport = redisUrl ? new RedisStreamTransport(redisUrl, databaseUrl) : new PgNotifyTransport(databaseUrl);
   const feed = new EventFeed(pool, transport);
@@ -138,6 +153,11 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
     else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays);
   });
 
+  const limits = graphqlLimits('gateway');
+  // One bucket per principal across both endpoints; a token that does not verify is answered by the endpoint.
+  const limiter = new RateLimiter();
+  const subjectOf = (authorization: string | undefined) => verify(bearerToken(authorization)).then((p) => p.sub, () => null);
+  const frontDoor = [requestDeadline(), rateLimit(limiter, subjectOf)];
   let live: LiveServer | undefined;
   let partner: PartnerEndpoint | undefined;
   let partnerExecutor: LiveExecutor | undefined;
@@ -146,7 +166,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
     {
       name: 'gateway',
       log,
-      apollo: { gateway },
+      apollo: { gateway, ...limits, plugins: [...limits.plugins, deadlinePlugin()] },
       context: async (req) => {
         const token = bearerToken(req.headers.authorization);
         const principal = await verify(token);
@@ -157,7 +177,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       // Ready when the event log and every subgraph answer; the checks say which one does not.
       ready: async () => {
         const checks: Record<string, string> = {};
-        checks.eventLog = await pool.query('SELECT 1').then(() => 'ok', () => 'unreachable');
+        checks.eventLog = (await poolHealth.check(() => pool.query('SELECT 1'))).ready ? 'ok' : 'unreachable';
         const sdl = executor?.supergraphSdl ?? initialSdl;
         await Promise.all(Object.entries({ ...subgraphUrlsOf(sdl), ...urls }).map(async ([name, url]) => {
           if (!url || name === 'live') return;
@@ -168,6 +188,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       },
       health: () => ({ transport: redisUrl ? 'redis' : 'postgres', subscriptions: (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0), connections: live?.connections() ?? 0, eventPosition: feed.head.toString() }),
       mount: async (app, httpServer) => {
+        app.use('/graphql', ...frontDoor);
+        app.use(PARTNER_PATH, ...frontDoor);
         // /partner/graphql: the partner contract of the same supergraph (gateway/partner-contract.ts).
         partner = await mountPartnerEndpoint(app, { supergraphSdl: initialSdl, gateway, buildService: ({ name, url }) => partnerDataSource(name, url!), verify, log });
         // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.

@@ -2,11 +2,16 @@
  * Starts one service on its own: `node dist/scripts/start-service.js <name>` with
  * name = gateway | patients | care-teams | community-partners | metrics. This is
  * what each docker-compose service runs; configuration comes from the environment.
+ *
+ * It waits for its database rather than exiting when it is not there yet (compose
+ * starts everything at once; a failover may be under way), and SIGTERM or Ctrl-C
+ * stops it cleanly at any moment, during start-up too: drain HTTP, end live
+ * subscriptions, stop consumers and pools, exit 0.
  */
 import 'reflect-metadata';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
-import { resolveDatabaseUrl, stopEmbeddedPostgres } from '../shared/database';
-import { stopOnSignals } from '../shared/http';
+import { resolveDatabaseUrl, stopEmbeddedPostgres, waitForDatabase } from '../shared/database';
+import { guardProcess, stopOnSignals } from '../shared/http';
 import { logger } from '../shared/logger';
 import { startSubgraph } from '../shared/subgraph';
 import { startGateway } from '../gateway/server';
@@ -14,24 +19,34 @@ import { SUBGRAPHS } from '../subgraphs';
 
 async function main(): Promise<void> {
   const name = process.argv[2];
-  const log = logger(name ?? 'service');
-  if (name === 'gateway') {
-    const gateway = await startGateway();
-    stopOnSignals(() => gateway.stop(), log);
-    return;
-  }
-  if (!SUBGRAPH_NAMES.includes(name as SubgraphName)) {
+  if (name !== 'gateway' && !SUBGRAPH_NAMES.includes(name as SubgraphName)) {
     console.error(`usage: start-service <gateway|${SUBGRAPH_NAMES.join('|')}>`);
     process.exit(2);
   }
-  const service = await startSubgraph(SUBGRAPHS[name as SubgraphName], { databaseUrl: await resolveDatabaseUrl() });
+  const log = logger(name);
+  guardProcess(log);
+
+  const abort = new AbortController();
+  let service: { stop(): Promise<void> } | undefined;
+  const starting = (async () => {
+    const databaseUrl = await resolveDatabaseUrl();
+    await waitForDatabase(databaseUrl, { log, signal: abort.signal });
+    service = name === 'gateway'
+      ? await startGateway({ databaseUrl })
+      : await startSubgraph(SUBGRAPHS[name as SubgraphName], { databaseUrl });
+  })();
   stopOnSignals(async () => {
-    await service.stop();
+    abort.abort();
+    await starting.catch(() => undefined); // a start that fails or is aborted leaves nothing to stop
+    await service?.stop();
     await stopEmbeddedPostgres();
   }, log);
+  await starting;
 }
 
 main().catch((err) => {
+  // Aborted by a signal: stopOnSignals is finishing the stop and sets the exit code.
+  if ((err as Error)?.name === 'AbortError') return;
   console.error(err);
   process.exit(1);
 });

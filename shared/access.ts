@@ -17,7 +17,7 @@
  * partner contract (`noteDisclosure` records what they were shown).
  */
 import { AuditPurpose, type AuditCollector } from './audit';
-import { decide, PatientData, RefusalReason, Relationship, type AccessOperation, type Decision } from './access-policy';
+import { decide, PatientData, RefusalReason, Relationship, RELATIONSHIPS, type AccessOperation, type Decision } from './access-policy';
 import type { Principal } from './auth';
 import { relationshipsOf, type PatientRelation } from './care-relationships';
 import { forbidden, type HubError } from './errors';
@@ -73,6 +73,9 @@ export class PatientAccess {
 
   /** The decision for each patient, without noting anything. */
   async decisions(patientIds: readonly string[], data: PatientData, op: AccessOperation): Promise<Map<string, Decision>> {
+    // Admins, integrations, partners and roles with no patient access get the same answer whatever the relationship: no lookup.
+    const independent = relationshipIndependent(this.principal, data, op);
+    if (independent) return new Map(patientIds.map((id) => [id, independent]));
     const decideAll = async () => {
       const rel = await this.relationships(patientIds);
       return new Map(patientIds.map((id) => [id, decide(this.principal, data, op, rel.get(id)!.relationship)]));
@@ -136,6 +139,13 @@ export class PatientAccess {
       this.deps.audit.noteRead(patientIds, entity, d.purpose);
     }
   }
+}
+
+/** The decision when it does not depend on the relationship, else null. */
+function relationshipIndependent(p: Principal, data: PatientData, op: AccessOperation): Decision | null {
+  const [first, ...rest] = RELATIONSHIPS.map((r) => decide(p, data, op, r));
+  const same = (d: Decision) => d.allowed === first.allowed && (d.allowed ? d.purpose === (first as { purpose: string }).purpose : true);
+  return rest.every(same) && (first.allowed || rest.every((d) => !d.allowed && d.reason === (first as { reason: string }).reason)) ? first : null;
 }
 
 /** The one way a refusal looks: FORBIDDEN, the reason a screen can act on, the patient. */

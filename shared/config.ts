@@ -73,6 +73,10 @@ export const config = {
   /** Holidays excluded from CMS TCM business days: comma-separated ISO dates (care-teams parses and checks them). */
   get tcmHolidays() { return env('TCM_HOLIDAYS') ?? ''; },
   get dbPoolSize() { return int('DB_POOL_SIZE', 10); },
+  /** Longest one SQL statement may run (PostgreSQL statement_timeout on every pool connection); 0 = no limit. */
+  get dbStatementTimeoutMs() { return int('DB_STATEMENT_TIMEOUT_MS', 15_000); },
+  /** Longest a request waits to open a database connection or for a free one in the pool. */
+  get dbConnectTimeoutMs() { return int('DB_CONNECT_TIMEOUT_MS', 10_000); },
   /** Smallest cohort a KPI figure is published for (CMS cell-size policy: no cell of 1–10). */
   get minCohortSize() { return int('MIN_COHORT_SIZE', 11); },
 };

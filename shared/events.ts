@@ -11,12 +11,16 @@
  *   Payloads are always read from the table, never from the notification.
  * - `startConsumer` applies events to a service's own tables from a stored cursor,
  *   each event in one transaction with the cursor update: exactly-once effects.
+ * - Both outlive their database sessions: a lost LISTEN session is reopened until it
+ *   succeeds, then readers catch up from their cursors; a consumer whose transaction
+ *   died with its session retries from its cursor (nothing skipped, nothing doubled).
  */
 import { Client } from 'pg';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { config } from './config';
-import { createServiceDataSource, migrate } from './database';
+import { createServiceDataSource, isDatabaseUnavailable, migrate } from './database';
 import { rootLogger } from './logger';
+import { auditEventWrite } from './request-scope';
 
 export const EVENT_SCHEMA = 'hub_events';
 export const EVENT_CHANNEL = 'hub_events';
@@ -120,6 +124,8 @@ export async function recordEvent(manager: EntityManager, source: string, event:
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
     [event.type, source, event.aggregateType, event.aggregateId, event.patientId ?? null, event.actor ?? null, JSON.stringify(event.payload)],
   );
+  // Inside a request, the write's audit record commits with it (shared/request-scope.ts).
+  await auditEventWrite(manager, event);
   return String(rows[0].id);
 }
 
@@ -177,29 +183,89 @@ export interface EventTransport {
   subscribe(onWake: (position?: string) => void): Promise<() => Promise<void>>;
 }
 
-/** PostgreSQL LISTEN on the log's NOTIFY channel, on one dedicated connection, reconnecting. */
+/** Delays between attempts to reopen a lost LISTEN session: doubling, capped. */
+const LISTEN_RETRY_MIN_MS = 250;
+const LISTEN_RETRY_MAX_MS = 5_000;
+/** A session that lived this long was a real recovery: the next loss starts again from the shortest delay. */
+const LISTEN_STABLE_MS = 5_000;
+
+/**
+ * PostgreSQL LISTEN on the log's NOTIFY channel, on one dedicated connection. A lost
+ * session (terminated, a failover, a pooler restart) is reopened with a growing delay
+ * until it succeeds, however long that takes; once listening again it wakes the
+ * readers, which read what was committed meanwhile from their own cursors
+ * (notifications sent while nobody listened are gone, the log is not).
+ */
 export class PgNotifyTransport implements EventTransport {
   constructor(private readonly url: string) {}
 
   async subscribe(onWake: (position?: string) => void): Promise<() => Promise<void>> {
+    const log = rootLogger.child({ component: 'pg-notify' });
     let client: Client | undefined;
     let closed = false;
-    const log = rootLogger.child({ component: 'pg-notify' });
-    const connect = async (): Promise<void> => {
-      const c = new Client({ connectionString: this.url, application_name: 'care-team-hub:listen' });
-      c.on('notification', (n) => onWake(n.payload));
-      c.on('error', (err) => {
-        log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting');
-        void c.end().catch(() => undefined);
-        if (!closed) setTimeout(() => void connect().then(() => onWake()).catch(() => undefined), 500);
+    let cancelWait: (() => void) | undefined;
+    let delay = LISTEN_RETRY_MIN_MS;
+
+    /** Opens a session and LISTENs; `lost` resolves when it is lost (an error or an end, whichever comes first). */
+    const listen = async (): Promise<{ lost: Promise<Error> }> => {
+      const c = new Client({ connectionString: this.url, application_name: 'care-team-hub:listen', keepAlive: true, connectionTimeoutMillis: config.dbConnectTimeoutMs });
+      const lost = new Promise<Error>((resolve) => {
+        c.on('error', resolve); // every error, so that none is ever unhandled; the first one counts
+        c.once('end', () => resolve(new Error('the LISTEN connection ended')));
       });
-      await c.connect();
-      await c.query(`LISTEN ${EVENT_CHANNEL}`);
+      c.on('notification', (n) => onWake(n.payload ?? undefined));
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${EVENT_CHANNEL}`);
+      } catch (err) {
+        void c.end().catch(() => undefined);
+        throw err;
+      }
       client = c;
+      const openedAt = Date.now();
+      return {
+        lost: lost.then((err) => {
+          if (client === c) client = undefined;
+          void c.end().catch(() => undefined);
+          if (Date.now() - openedAt >= LISTEN_STABLE_MS) delay = LISTEN_RETRY_MIN_MS;
+          return err;
+        }),
+      };
     };
-    await connect();
+
+    const keepListening = async (session: { lost: Promise<Error> }): Promise<void> => {
+      for (;;) {
+        const err = await session.lost;
+        if (closed) return;
+        log.warn({ err: err.message, code: (err as { code?: string }).code }, 'LISTEN connection lost; reconnecting');
+        for (let attempt = 1; ; attempt++) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            cancelWait = () => { clearTimeout(timer); resolve(); };
+          });
+          delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
+          if (closed) return;
+          try {
+            session = await listen();
+          } catch (e) {
+            log.debug({ err: (e as Error).message, attempt }, 'LISTEN reconnect failed; retrying');
+            continue;
+          }
+          if (closed) {
+            await client?.end().catch(() => undefined);
+            return;
+          }
+          log.info({ attempts: attempt }, 'LISTEN connection restored');
+          onWake(); // catch up on what was committed while nobody listened
+          break;
+        }
+      }
+    };
+
+    void keepListening(await listen());
     return async () => {
       closed = true;
+      cancelWait?.();
       await client?.end().catch(() => undefined);
     };
   }
@@ -276,8 +342,9 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
         try {
           await drainOnce();
         } catch (err) {
-          // The failed event's transaction rolled back; it is retried on the next wake.
-          log.error({ err: (err as Error).message }, 'event handling failed; will retry');
+          // The failed event's transaction rolled back, cursor included; it is retried, from the cursor, after a pause.
+          if (isDatabaseUnavailable(err)) log.warn({ err: (err as Error).message }, 'database unavailable; applying events again shortly');
+          else log.error({ err: (err as Error).message }, 'event handling failed; will retry');
           await new Promise((r) => setTimeout(r, 1000));
           again = !stopped;
         }

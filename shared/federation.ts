@@ -1,7 +1,9 @@
 /**
  * Turns a type-graphql schema into an Apollo Federation 2 subgraph schema, and
  * batches entity references per request so the gateway's `_entities` calls cost a
- * constant number of SQL queries, not one per representation.
+ * constant number of SQL queries, not one per representation. Every Query and
+ * Mutation field gets the shared input layer (shared/input-validation.ts) before its
+ * resolver, so no subgraph can forget it.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -10,6 +12,7 @@ import DataLoader from 'dataloader';
 import { type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { AuditCollector } from './audit';
+import { assertCleanArguments } from './input-validation';
 import { requestScope } from './request-scope';
 
 export const FEDERATION_VERSION = 'v2.7';
@@ -32,6 +35,7 @@ export async function buildFederatedSchema(o: FederatedSchemaOptions): Promise<G
   const typeDefs = parse(`extend schema @link(url: "https://specs.apollo.dev/federation/${FEDERATION_VERSION}", import: ${JSON.stringify(FEDERATION_IMPORTS)})\n\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   inRequestScope(resolvers);
+  withCleanArguments(resolvers);
   for (const [typeName, resolveReference] of Object.entries(o.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), __resolveReference: resolveReference } as never;
   }
@@ -52,6 +56,26 @@ function inRequestScope(resolvers: GraphQLResolverMap<unknown>): void {
       ctx?.audit ? requestScope.run({ audit: { ...ctx.audit.request, operation: name } }, () => resolve(root, args, ctx, info)) : resolve(root, args, ctx, info);
     if (typeof field === 'function') mutation![name] = scoped;
     else (field as { resolve: unknown }).resolve = scoped;
+  }
+}
+
+/**
+ * Every Query and Mutation field refuses NUL bytes, lone surrogates and over-long
+ * strings in its arguments (BAD_USER_INPUT naming the argument) before it runs.
+ */
+function withCleanArguments(resolvers: GraphQLResolverMap<unknown>): void {
+  for (const root of ['Query', 'Mutation'] as const) {
+    const fields = resolvers[root] as Record<string, unknown> | undefined;
+    for (const [name, field] of Object.entries(fields ?? {})) {
+      const resolve = typeof field === 'function' ? field : (field as { resolve?: unknown }).resolve;
+      if (typeof resolve !== 'function') continue;
+      const checked = (parent: unknown, args: unknown, ctx: unknown, info: unknown) => {
+        assertCleanArguments(args);
+        return resolve(parent, args, ctx, info);
+      };
+      if (typeof field === 'function') fields![name] = checked;
+      else (field as { resolve: unknown }).resolve = checked;
+    }
   }
 }
 

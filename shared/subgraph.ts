@@ -20,10 +20,11 @@ import { CreateCareRelationships1733000000100, startRelationshipConsumer } from 
 import { config, type SubgraphName } from './config';
 import { createCallerVerifier, type Caller } from './internal-token';
 import { assertPartnerSelection, partnerCoordinates } from './partner-fields';
-import { createServiceDataSource, isDatabaseReachable, migrate, type QueryCounter } from './database';
+import { createServiceDataSource, databaseReadiness, migrate, type QueryCounter } from './database';
 import { createEventTransport, migrateEventLog, type EventTransport } from './events';
 import { Loaders } from './federation';
 import { startHttpService, type RunningHttpService } from './http';
+import { graphqlLimits } from './limits';
 import { logger, type Logger } from './logger';
 
 /** What every resolver receives as `@Ctx()`. */
@@ -113,7 +114,7 @@ function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, operationName }) {
-          contextValue.audit.useDocument(document, operationName ?? null);
+          contextValue.audit.useDocument(document, operationName ?? null, schema);
           if (contextValue.caller.endpoint === 'partner') assertPartnerSelection(schema, document, partnerFields);
         },
         async willSendResponse({ contextValue, response }) {
@@ -139,6 +140,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
   const ds = await openSubgraphDatabase(m, o.databaseUrl, o.counter);
   const schema = await m.buildSchema();
   const verify = createCallerVerifier();
+  const limits = graphqlLimits('subgraph');
   const transport = createEventTransport(o.databaseUrl);
   const relationships = o.withoutWorkers ? undefined : await startRelationshipConsumer(ds, transport);
   const workers: Worker[] = [
@@ -150,7 +152,8 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
     {
       name: m.name,
       log,
-      apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), trustPlugin(schema, ds)] },
+      // Query limits again here (shared/limits.ts), wider than the gateway's so its query plans always pass.
+      apollo: { schema, ...limits, plugins: [ApolloServerPluginInlineTraceDisabled(), ...limits.plugins, trustPlugin(schema, ds)] },
       // Only the gateway can sign the caller token (shared/internal-token.ts): a user's own token is refused here.
       context: async (req) => {
         const caller = await verify(bearerToken(req.headers.authorization));
@@ -169,7 +172,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
           source: m.name,
         };
       },
-      ready: () => isDatabaseReachable(ds),
+      ready: () => databaseReadiness(ds),
     },
     { host: o.host ?? config.host, port: o.port ?? config.port(m.name) },
   );

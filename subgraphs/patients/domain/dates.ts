@@ -13,6 +13,8 @@ export const utcDay = (instant: Date): string => instant.toISOString().slice(0, 
 /** True for a real calendar date: "2023-02-30" is not one (Date.parse would roll it to March 2). */
 export function isIsoDate(value: unknown): value is string {
   if (typeof value !== 'string' || !ISO_DATE.test(value)) return false;
+  // JavaScript has a year 0000, PostgreSQL's date (and the proleptic calendar of ISO 8601 records) does not.
+  if (value.startsWith('0000')) return false;
   const t = Date.parse(`${value}T00:00:00Z`);
   return !Number.isNaN(t) && utcDay(new Date(t)) === value;
 }
