@@ -62,7 +62,8 @@ describe('CCM time', () => {
 
   it('counts each calendar month on its own and reaches the thresholds: 99490, 99439, 99491', async () => {
     const s = await setup('ccm-thr');
-    await makeEligible(s.patientId, s.tokens.coordinator);
+    // Diagnoses are recorded by the nurse or the physician (the access table's CONDITIONS writers), not the coordinator.
+    await makeEligible(s.patientId, s.tokens.nurse);
     const two = monthsAgo(2);
     const one = monthsAgo(1);
 
@@ -106,7 +107,11 @@ describe('CCM time', () => {
     expect(failure(await s.log(s.tokens.coordinator, 10, day, 'not-on-team')).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'practitionerId' });
     const outsider = await clinician(hub, 'ccm-outsider');
     expect(failure(await s.log(outsider, 10, day)).extensions.code).toBe('FORBIDDEN');
-    expect(ok(await hub.query(MONTH, { id: s.patientId, month: monthsAgo(1).month }, outsider)).patient.ccmMonth).toBeNull();
+    // A coordinator outside the team sees the patient on the worklist, but not their CCM time: FORBIDDEN at the field, the rest stands.
+    const otherCoordinator = await clinician(hub, 'ccm-other-coord', Role.CARE_COORDINATOR);
+    const hidden = await hub.query(`query($id: ID!, $month: String!) { patient(id: $id) { id ccmMonth(month: $month) { month } } }`, { id: s.patientId, month: monthsAgo(1).month }, otherCoordinator);
+    expect(hidden.data?.patient).toEqual({ id: s.patientId, ccmMonth: null });
+    expect(failure(hidden)).toMatchObject({ path: ['patient', 'ccmMonth'], extensions: { code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId: s.patientId } });
     expect(failure(await hub.query(MONTH, { id: s.patientId, month: monthsAgo(1).month }, await hub.token({ roles: [Role.ANALYST] }))).extensions.code).toBe('FORBIDDEN');
 
     const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);

@@ -16,9 +16,9 @@ export function failure(res: GraphQLResponse): { message: string; extensions: Re
   return res.errors![0] as { message: string; extensions: Record<string, any> };
 }
 
-/** Waits until the care-teams consumer has applied every event committed so far. */
+/** Waits until the care-teams consumers (patient events, and the care-relationship projection) have applied every event committed so far. */
 export async function careTeamsCaughtUp(hub: TestHub): Promise<void> {
-  await (hub.subgraphs['care-teams'].workers[0] as unknown as Consumer).caughtUp();
+  for (const w of hub.subgraphs['care-teams'].workers as unknown as Consumer[]) await w.caughtUp();
 }
 
 let mrn = 0;

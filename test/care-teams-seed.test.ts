@@ -5,7 +5,7 @@
  * discharge of a managed patient — on the coordinator's worklist.
  */
 import type { DataSource } from 'typeorm';
-import { mintDevToken, Role } from '../shared/auth';
+import { Role } from '../shared/auth';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import type { Consumer } from '../shared/events';
 import { openSubgraphDatabase, startSubgraph, type RunningSubgraph } from '../shared/subgraph';
@@ -13,7 +13,7 @@ import { seedDemoPopulation } from '../scripts/seed/index';
 import { DEMO_PRACTITIONERS, demoPatients, type DemoPatient } from '../scripts/seed/population';
 import { SUBGRAPHS } from '../subgraphs';
 import { careTeamsSubgraph } from '../subgraphs/care-teams/main';
-import { createTestDatabase, postGraphQL } from './support/hub';
+import { createTestDatabase, internalTokenFor, postGraphQL } from './support/hub';
 
 const COUNT = 200;
 const DAY = 86_400_000;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   await seedDemoPopulation(SUBGRAPHS, dataSources, COUNT);
   for (const ds of Object.values(dataSources)) await ds.destroy();
   careTeams = await startSubgraph(careTeamsSubgraph, { databaseUrl: db.url, port: 0 });
-  await (careTeams.workers[0] as unknown as Consumer).caughtUp();
+  for (const w of careTeams.workers as unknown as Consumer[]) await w.caughtUp();
 }, 120_000);
 afterAll(async () => {
   await careTeams?.stop();
@@ -70,7 +70,8 @@ it('opens exactly one TCM episode per qualifying discharge of a patient with an 
 });
 
 it('puts the open steps of episodes still in their 30-day period on the demo coordinator\'s worklist', async () => {
-  const token = await mintDevToken({ sub: 'demo-coordinator', roles: [Role.CARE_COORDINATOR] });
+  // Subgraphs answer only the gateway: the caller as the gateway would sign it.
+  const token = await internalTokenFor({ sub: 'demo-coordinator', roles: [Role.CARE_COORDINATOR] });
   const res = await postGraphQL<{ myWorklist: { kind: string; transitionalCareEpisode: { id: string; dischargedAt: string } }[] }>(
     careTeams.url, '{ myWorklist(first: 200) { kind transitionalCareEpisode { id dischargedAt } } }', {}, token);
   expect(res.errors).toBeUndefined();
@@ -82,7 +83,7 @@ it('puts the open steps of episodes still in their 30-day period on the demo coo
 it("gives the demo coordinator and nurse open activities, overdue first (a newcomer's worklist is not empty)", async () => {
   const activePlans = population.filter((p) => p.careTeam?.planStatus === 'active').length;
   const ask = async (sub: string, role: Role) => {
-    const token = await mintDevToken({ sub, roles: [role] });
+    const token = await internalTokenFor({ sub, roles: [role] });
     const res = await postGraphQL<{ myWorklist: { kind: string; overdue: boolean; dueAt: string; activity: { kind: string } | null }[] }>(
       careTeams.url, '{ myWorklist(first: 200) { kind overdue dueAt activity { kind } } }', {}, token);
     expect(res.errors).toBeUndefined();

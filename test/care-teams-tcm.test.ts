@@ -136,7 +136,8 @@ describe('through the gateway, from the patients subgraph', () => {
     const [episode] = await episodesOf(patientId);
     const outsider = await clinician(hub, 'tcm3-outsider');
     expect(failure(await hub.query(COMPLETE, { i: { episodeId: episode.id, step: 'FACE_TO_FACE_VISIT' } }, outsider)).extensions.code).toBe('FORBIDDEN');
-    expect(ok(await hub.query(`query($id: ID!) { transitionalCareEpisode(id: $id) { id } }`, { id: episode.id }, outsider)).transitionalCareEpisode).toBeNull();
+    expect(failure(await hub.query(`query($id: ID!) { transitionalCareEpisode(id: $id) { id } }`, { id: episode.id }, outsider)).extensions)
+      .toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId });
 
     const coordinator = await clinician(hub, 'tcm3-coord', Role.CARE_COORDINATOR);
     expect(failure(await hub.query(COMPLETE, { i: { episodeId: episode.id, step: 'FACE_TO_FACE_VISIT', completedAt: iso(Date.now() + DAY) } }, coordinator)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'completedAt' });
@@ -191,7 +192,9 @@ describe('the PatientDischarged consumer', () => {
     expect(before.snapshot).toEqual([{ risk_tier: 'HIGH', lace_score: 12, chronic_condition_count: 2, ccm_consent_active: true }]);
 
     // Replay everything from the start of the log with a fresh consumer on the same cursor.
-    const running = hub.subgraphs['care-teams'].workers[0] as unknown as Consumer;
+    // The subgraph's own consumer comes after the shared care-relationship consumer (shared/subgraph.ts).
+    const own = hub.subgraphs['care-teams'].workers.length - 1;
+    const running = hub.subgraphs['care-teams'].workers[own] as unknown as Consumer;
     await running.stop();
     const ds = hub.subgraphs['care-teams'].ds;
     await ds.query(`UPDATE care_teams.event_cursor SET position = 0 WHERE consumer = $1`, [PATIENT_EVENTS_CONSUMER]);
@@ -207,7 +210,7 @@ describe('the PatientDischarged consumer', () => {
       expect(opened).toEqual([{ n: 1 }]);
     } finally {
       // Put the replaying consumer where the hub's was, so the rest of the file (and hub.stop) keeps working.
-      hub.subgraphs['care-teams'].workers[0] = replay;
+      hub.subgraphs['care-teams'].workers[own] = replay;
     }
   });
 });

@@ -19,6 +19,8 @@ beforeAll(async () => {
   hub = await startHub();
   await seedDirectory(hub);
   t.nurse = await hub.token({ sub: 'nurse-m', roles: [Role.NURSE] });
+  // Registration, admissions and discharges arrive from the ADT feed: an integration service account (the access table).
+  t.adt = await hub.token({ sub: 'adt-feed', roles: [Role.INTEGRATION] });
   t.coordinator = await hub.token({ sub: 'coord-m', roles: [Role.CARE_COORDINATOR] });
   t.socialWorker = await hub.token({ sub: 'sw-m', roles: [Role.SOCIAL_WORKER] });
   t.outsider = await hub.token({ sub: 'nurse-elsewhere', roles: [Role.NURSE] });
@@ -51,19 +53,19 @@ const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 async function registerPatient(name: string): Promise<string> {
   const d = await ok(`mutation($i: RegisterPatientInput!) { registerPatient(input: $i) { id } }`, {
     i: { mrn: `M-${name}-${Math.random().toString(36).slice(2, 8)}`, givenName: 'Ada', familyName: name, birthDate: '1950-03-01', administrativeSex: 'FEMALE', postalCode: '02139' },
-  }, t.nurse);
+  }, t.adt);
   return d.registerPatient.id;
 }
 
 async function admit(patientId: string, admittedAt: string, over: Record<string, unknown> = {}): Promise<string> {
   const d = await ok(`mutation($i: AdmitPatientInput!) { admitPatient(input: $i) { id } }`, {
     i: { patientId, kind: 'INPATIENT', admittedAt, acuity: 'EMERGENT', planned: false, facility: 'Mercy General Hospital', principalDiagnosis: 'I50.9', ...over },
-  }, t.nurse);
+  }, t.adt);
   return d.admitPatient.id;
 }
 
 const discharge = (encounterId: string, dischargedAt: string, disposition = 'HOME') =>
-  ok(`mutation($i: DischargePatientInput!) { dischargePatient(input: $i) { id } }`, { i: { encounterId, dischargedAt, disposition, cost: 9000 } }, t.nurse);
+  ok(`mutation($i: DischargePatientInput!) { dischargePatient(input: $i) { id } }`, { i: { encounterId, dischargedAt, disposition, cost: 9000 } }, t.adt);
 
 async function stay(patientId: string, admittedAt: string, dischargedAt: string, over: Record<string, unknown> = {}, disposition = 'HOME') {
   await discharge(await admit(patientId, admittedAt, over), dischargedAt, disposition);
@@ -180,7 +182,7 @@ describe('transitional care, follow-up, satisfaction and the patient\'s view', (
     expect(await counts('FOLLOW_UP_7_DAY', ...window())).toEqual([0, 1]); // stale: window over; fresh: pending
     await ok(`mutation($i: RecordEncounterInput!) { recordEncounter(input: $i) { id } }`, {
       i: { patientId: stale, kind: 'TELEHEALTH', startedAt: ago(12), endedAt: ago(12), cost: 150 },
-    }, t.nurse);
+    }, t.adt);
     expect(await counts('FOLLOW_UP_7_DAY', ...window())).toEqual([1, 1]);
   });
 
@@ -199,12 +201,15 @@ describe('transitional care, follow-up, satisfaction and the patient\'s view', (
   });
 
   it('Patient.utilization for the care team, FORBIDDEN to others', async () => {
-    await ok(`mutation($i: RecordEncounterInput!) { recordEncounter(input: $i) { id } }`, { i: { patientId: stale, kind: 'EMERGENCY', startedAt: ago(40), cost: 1800 } }, t.nurse);
+    await ok(`mutation($i: RecordEncounterInput!) { recordEncounter(input: $i) { id } }`, { i: { patientId: stale, kind: 'EMERGENCY', startedAt: ago(40), cost: 1800 } }, t.adt);
     await settle();
     const Q = `query($id: ID!) { patient(id: $id) { familyName utilization { admissions12Months edVisits6Months readmissions30Day } } }`;
     expect((await ok(Q, { id: stale }, t.nurse)).patient).toEqual({ familyName: 'LongHome', utilization: { admissions12Months: 1, edVisits6Months: 1, readmissions30Day: 0 } });
-    const outsider = await hub.query(Q, { id: stale }, t.outsider);
-    expect(outsider.errors?.[0]).toMatchObject({ path: ['patient', 'utilization'], extensions: { code: 'FORBIDDEN' } });
+    // A coordinator outside the team sees the patient on the worklist, not their figures: FORBIDDEN at the field, the rest stands.
+    const otherCoordinator = await hub.token({ sub: 'coord-elsewhere', roles: [Role.CARE_COORDINATOR] });
+    const outsider = await hub.query(Q, { id: stale }, otherCoordinator);
+    expect(outsider.data?.patient).toEqual({ familyName: 'LongHome', utilization: null });
+    expect(outsider.errors?.[0]).toMatchObject({ path: ['patient', 'utilization'], extensions: { code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM', patientId: stale } });
   });
 
   it('CareTeam.performance: the team\'s own figures', async () => {

@@ -5,14 +5,14 @@
  * batching, freshness and replay determinism.
  */
 import crypto from 'node:crypto';
-import { mintDevToken, Role } from '../shared/auth';
+import { Role } from '../shared/auth';
 import { QueryCounter } from '../shared/database';
 import { PgNotifyTransport, recordEvent, type Consumer } from '../shared/events';
 import { logger } from '../shared/logger';
 import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
 import { rebuildReadModel, startReadModelConsumer } from '../subgraphs/metrics/data/read-model';
 import { metricsSubgraph } from '../subgraphs/metrics/main';
-import { createTestDatabase, postGraphQL } from './support/hub';
+import { createTestDatabase, internalTokenFor, postGraphQL } from './support/hub';
 
 let db: { url: string; drop(): Promise<void> };
 let metrics: RunningSubgraph;
@@ -25,12 +25,14 @@ beforeAll(async () => {
   process.env.EVENT_POLL_MS = '600000'; // NOTIFY wakes the consumer; no background polls while statements are counted
   db = await createTestDatabase();
   metrics = await startSubgraph(metricsSubgraph, { databaseUrl: db.url, port: 0, counter });
-  consumer = metrics.workers[0] as Consumer;
-  tokens.admin = await mintDevToken({ sub: 'admin-1', roles: [Role.ADMIN] });
-  tokens.analyst = await mintDevToken({ sub: 'analyst-1', roles: [Role.ANALYST] });
-  tokens.nurse = await mintDevToken({ sub: 'nurse-1', roles: [Role.NURSE] });
-  tokens.otherNurse = await mintDevToken({ sub: 'nurse-2', roles: [Role.NURSE] });
-  tokens.partnerA = await mintDevToken({ sub: 'partner-a-user', roles: [Role.PARTNER_STAFF], org: PARTNER_A });
+  // The read model is the subgraph's own consumer, after the shared care-relationship one (shared/subgraph.ts).
+  consumer = metrics.workers[metrics.workers.length - 1] as Consumer;
+  // Subgraphs answer only the gateway: these calls carry the caller as the gateway signs it.
+  tokens.admin = await internalTokenFor({ sub: 'admin-1', roles: [Role.ADMIN] });
+  tokens.analyst = await internalTokenFor({ sub: 'analyst-1', roles: [Role.ANALYST] });
+  tokens.nurse = await internalTokenFor({ sub: 'nurse-1', roles: [Role.NURSE] });
+  tokens.otherNurse = await internalTokenFor({ sub: 'nurse-2', roles: [Role.NURSE] });
+  tokens.partnerA = await internalTokenFor({ sub: 'partner-a-user', roles: [Role.PARTNER_STAFF], org: PARTNER_A }, 'partner');
 });
 afterAll(async () => {
   delete process.env.MIN_COHORT_SIZE;
@@ -385,7 +387,7 @@ describe('access to figures', () => {
   });
 
   it('an ended membership takes the patient out of the panel', async () => {
-    const second = await mintDevToken({ sub: 'nurse-3', roles: [Role.NURSE] });
+    const second = await internalTokenFor({ sub: 'nurse-3', roles: [Role.NURSE] });
     const patient = id();
     const careTeamId = id();
     const membershipId = id();
@@ -397,7 +399,7 @@ describe('access to figures', () => {
   });
 
   it('a proposed team is no panel until it becomes active', async () => {
-    const member = await mintDevToken({ sub: 'nurse-4', roles: [Role.NURSE] });
+    const member = await internalTokenFor({ sub: 'nurse-4', roles: [Role.NURSE] });
     const patient = id();
     const careTeamId = id();
     await emit('care-teams', 'CareTeamFormed', patient, { careTeamId, status: 'proposed', members: [{ practitionerId: 'nurse-4', role: 'NURSE_CASE_MANAGER', membershipId: id() }] });
@@ -477,13 +479,17 @@ describe('Patient.utilization and CareTeam.performance', () => {
   });
 
   it('is PHI: team members and admins only', async () => {
-    const member = await mintDevToken({ sub: 'nurse-u', roles: [Role.NURSE] });
+    const member = await internalTokenFor({ sub: 'nurse-u', roles: [Role.NURSE] });
     expect((await gql(ENTITIES, { r: [{ __typename: 'Patient', id: patients[0] }] }, member)).data!._entities[0].utilization.admissions12Months).toBe(2);
-    for (const token of [tokens.nurse, tokens.analyst, tokens.partnerA]) {
+    for (const [token, reason] of [[tokens.nurse, 'NOT_ON_CARE_TEAM'], [tokens.analyst, 'ROLE_NOT_ALLOWED']]) {
       const res = await gql(ENTITIES, { r: [{ __typename: 'Patient', id: patients[0] }] }, token);
-      expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect(res.errors?.[0]).toMatchObject({ path: ['_entities', 0, 'utilization'], extensions: { code: 'FORBIDDEN', reason, patientId: patients[0] } });
       expect(res.data!._entities[0].utilization).toBeNull();
     }
+    // Partner staff are held to the partner contract before anything resolves: no utilization at all.
+    const partner = await gql(ENTITIES, { r: [{ __typename: 'Patient', id: patients[0] }] }, tokens.partnerA);
+    expect(partner.errors?.length).toBeGreaterThan(0);
+    expect(partner.data?._entities?.[0]?.utilization ?? null).toBeNull();
   });
 
   it('is batched: 3 and 30 patients cost the same number of SQL statements', async () => {

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { mintDevToken, Role } from '../shared/auth';
+import { Role } from '../shared/auth';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import type { Consumer } from '../shared/events';
 import { openSubgraphDatabase, startSubgraph, type RunningSubgraph } from '../shared/subgraph';
@@ -15,7 +15,7 @@ import { SUBGRAPHS } from '../subgraphs';
 import { rebuildReadModel } from '../subgraphs/metrics/data/read-model';
 import { evaluateReadmissions, type Stay } from '../subgraphs/metrics/domain/readmissions';
 import { metricsSubgraph } from '../subgraphs/metrics/main';
-import { createTestDatabase, postGraphQL } from './support/hub';
+import { createTestDatabase, internalTokenFor, postGraphQL } from './support/hub';
 
 const COUNT = 400;
 const PERIOD = { from: '2025-11-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' };
@@ -31,7 +31,8 @@ beforeAll(async () => {
   await seedDemoPopulation(SUBGRAPHS, dataSources, COUNT);
   for (const ds of Object.values(dataSources)) await ds.destroy();
   metrics = await startSubgraph(metricsSubgraph, { databaseUrl: db.url, port: 0 });
-  token = await mintDevToken({ sub: `analyst-${crypto.randomUUID()}`, roles: [Role.ANALYST] });
+  // Subgraphs answer only the gateway: the caller as the gateway signs it.
+  token = await internalTokenFor({ sub: `analyst-${crypto.randomUUID()}`, roles: [Role.ANALYST] });
 }, 120_000);
 afterAll(async () => {
   delete process.env.MIN_COHORT_SIZE;
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 async function report() {
-  await (metrics.workers[0] as Consumer).caughtUp();
+  for (const w of metrics.workers as Consumer[]) await w.caughtUp();
   const res = await postGraphQL<Record<string, any>>(metrics.url, `query($f: KpiFilter) { kpis(filter: $f) {
     readmission30Day { numerator denominator } patientSatisfaction { numerator denominator }
     riskTierDistribution { patients } monthly { month readmission30Day { numerator denominator } } } }`, { f: PERIOD }, token);

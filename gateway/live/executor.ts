@@ -6,6 +6,14 @@
  * refuses to execute a Subscription node as it is, so each event runs the plan
  * `Sequence[primary, rest]` with a service map whose live entry serves the event.
  *
+ * Every resolution is classified before anyone sees it: a subgraph that could not
+ * answer (unreachable, timed out, INTERNAL_SERVER_ERROR) makes the event
+ * `unavailable` — the subscription layer retries it, it is never delivered as a bare
+ * `{ data: null }` — while answers a retry cannot change (FORBIDDEN, NOT_FOUND) are
+ * `resolved` and delivered with their errors. Where a subscriber resumes from (`after`)
+ * does not change what an event resolves to, so it is stripped from the planned
+ * operation: subscribers that resumed from different cursors share plans and results.
+ *
  * Pinned to @apollo/gateway 2.14.x: `requestContext` is partly hand-built here (the
  * executor reads `logger`, `metrics`, `request.variables` and `context`); the live
  * subscription tests cover it.
@@ -14,22 +22,74 @@ import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type S
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
 import {
-  execute, getVariableValues, Kind, parse, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLSchema, type OperationDefinitionNode,
+  execute, getVariableValues, GraphQLError, Kind, parse, print, visit,
+  type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { badInput } from '../../shared/errors';
 import { rootLogger } from '../../shared/logger';
 import { buildLiveSchema, LIVE_SUBGRAPH } from './schema';
 
+/** The argument a subscriber resumes with: it selects where replay starts, never what an event resolves to. */
+export const RESUME_ARGUMENT = 'after';
+
 export interface PreparedSubscription {
   rootField: string;
+  /** The root field's arguments as the client sent them (`after` included). */
   args: Record<string, unknown>;
+  /** The operation that is planned and executed per event: the client's, without `after`. */
   document: DocumentNode;
+  /** `document`, printed: what plans are keyed by. */
+  query: string;
   operationName?: string | null;
+  /** The variables the executed operation still uses. */
   variables: Record<string, unknown>;
   plan: QueryPlan;
-  /** Same operation, variables and key → same prepared plan (and shareable results). */
+  /** Same operation and variables, `after` aside → same plan and shareable results. */
   key: string;
+}
+
+/** How one event resolved for one subscription. */
+export type EventResolution =
+  /** Deliver it: complete, or partial with errors a retry would not change (FORBIDDEN, NOT_FOUND). */
+  | { kind: 'resolved'; result: ExecutionResult }
+  /** A subgraph could not answer: retry later, never deliver this. */
+  | { kind: 'unavailable'; reason: string };
+
+/** A subgraph could not answer an authorization question: the answer is unknown, not "no". */
+export class UpstreamUnavailable extends Error {
+  constructor(readonly service: string, reason: string) {
+    super(`${service}: ${reason}`);
+    this.name = 'UpstreamUnavailable';
+  }
+}
+
+/**
+ * Codes that mean "the subgraph could not answer now": shared/http.ts answers a lost
+ * database SERVICE_UNAVAILABLE and masks anything else as INTERNAL_SERVER_ERROR; the
+ * gateway's data source says SUBGRAPH_UNAVAILABLE; federation says DOWNSTREAM_SERVICE_ERROR
+ * for a subgraph error without a code.
+ */
+const RETRYABLE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'SUBGRAPH_UNAVAILABLE', 'DOWNSTREAM_SERVICE_ERROR']);
+
+/**
+ * Why an error means the subgraph could not answer (so the event is retried), or null
+ * for an answer a retry would not change. Errors come as GraphQLErrors (executeQueryPlan),
+ * plain response objects (a data source's `process`) or raw Errors (a fetch that threw).
+ */
+export function upstreamFailure(error: unknown): string | null {
+  if (error instanceof Error && !(error instanceof GraphQLError)) return error.message || error.name;
+  const e = (error ?? {}) as { message?: unknown; extensions?: Record<string, unknown> };
+  const ext = e.extensions ?? {};
+  // The live subgraph is this process answering from the event: its errors are not an outage.
+  if (ext.serviceName === LIVE_SUBGRAPH) return null;
+  const code = typeof ext.code === 'string' ? ext.code : undefined;
+  const what = `${typeof ext.serviceName === 'string' ? ext.serviceName : 'subgraph'} answered ${code ?? String(e.message ?? 'an error')}`;
+  if (ext.retryable === true || (code && RETRYABLE_CODES.has(code))) return what;
+  const status = (ext.response as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number') return status >= 500 || status === 408 || status === 429 ? `${what} (HTTP ${status})` : null;
+  // An error nobody coded is not understood: waiting costs a bounded delay, delivering it could lose the event.
+  return code ? null : what;
 }
 
 /** Answers the live subgraph's fetch from the current event instead of the network. */
@@ -49,6 +109,22 @@ class EventDataSource implements GraphQLDataSource {
     // graphql-js 16 executes a subscription operation's root fields once, like a query, against rootValue.
     return (await execute({ schema: this.schema, document, rootValue: root, variableValues: options.request.variables })) as never;
   }
+}
+
+/**
+ * The client's operation without the root field's `after` argument, and without the
+ * variable definitions nothing refers to any more (so `$after` does not split keys).
+ */
+function withoutResumeArgument(document: DocumentNode, rootField: FieldNode): { document: DocumentNode; used: Set<string> } {
+  const stripped = visit(document, {
+    Field: (node) => (node === rootField ? { ...node, arguments: node.arguments?.filter((a) => a.name.value !== RESUME_ARGUMENT) } : undefined),
+  });
+  const used = new Set<string>();
+  visit(stripped, { VariableDefinition: () => false, Variable: (v) => void used.add(v.name.value) });
+  const cleaned = visit(stripped, {
+    OperationDefinition: (op) => ({ ...op, variableDefinitions: op.variableDefinitions?.filter((d) => used.has(d.variable.name.value)) }),
+  });
+  return { document: cleaned, used };
 }
 
 export class LiveExecutor {
@@ -88,10 +164,13 @@ export class LiveExecutor {
     if (!fieldDef) throw badInput(`Unknown subscription field ${fieldNode.name.value}`);
     const args = getArgumentValues(fieldDef, fieldNode, coerced.coerced);
 
-    const planKey = `${operationName ?? ''}\u0000${JSON.stringify(document.loc?.source.body ?? document)}`;
+    const live = withoutResumeArgument(document, fieldNode);
+    const variables = Object.fromEntries(Object.entries(coerced.coerced).filter(([name]) => live.used.has(name)));
+    const query = print(live.document);
+    const planKey = `${operationName ?? ''}\u0000${query}`;
     let plan = this.plans.get(planKey);
     if (!plan) {
-      const op = operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined });
+      const op = operationFromDocument(this.apiSchema, live.document, { operationName: operationName ?? undefined });
       const subscriptionPlan = this.planner.buildQueryPlan(op);
       const node = subscriptionPlan.node as SubscriptionNode | PlanNode | undefined;
       if (!node || node.kind !== 'Subscription') throw new Error('Expected a subscription plan');
@@ -101,22 +180,23 @@ export class LiveExecutor {
     return {
       rootField: fieldNode.name.value,
       args,
-      document,
+      document: live.document,
+      query,
       operationName,
-      variables: coerced.coerced,
+      variables,
       plan,
-      key: `${planKey}\u0000${JSON.stringify(coerced.coerced)}`,
+      key: `${planKey}\u0000${JSON.stringify(variables)}`,
     };
   }
 
   /** Resolves one event for one subscription, fetching other subgraphs' fields as the caller. */
-  async execute(prepared: PreparedSubscription, root: Record<string, unknown>, authorization: string): Promise<ExecutionResult> {
+  async resolve(prepared: PreparedSubscription, root: Record<string, unknown>, authorization: string): Promise<EventResolution> {
     const context = { authorization, liveRoot: { [prepared.rootField]: root } };
     const operationContext = buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: prepared.document, operationName: prepared.operationName ?? undefined });
     const requestContext = {
       logger: rootLogger,
       metrics: {},
-      request: { query: prepared.document.loc?.source.body, variables: prepared.variables, operationName: prepared.operationName ?? undefined },
+      request: { query: prepared.query, variables: prepared.variables, operationName: prepared.operationName ?? undefined },
       context,
       document: prepared.document,
       operationName: prepared.operationName ?? null,
@@ -125,21 +205,52 @@ export class LiveExecutor {
       overallCachePolicy: {},
       cache: undefined,
     };
-    const result = await executeQueryPlan(prepared.plan, this.services, requestContext as never, operationContext, this.supergraphSchema, this.apiSchema);
-    return { data: result.data as ExecutionResult['data'], ...(result.errors?.length ? { errors: result.errors } : {}) };
+    let result: Awaited<ReturnType<typeof executeQueryPlan>>;
+    try {
+      result = await executeQueryPlan(prepared.plan, this.services, requestContext as never, operationContext, this.supergraphSchema, this.apiSchema);
+    } catch (err) {
+      return { kind: 'unavailable', reason: (err as Error).message };
+    }
+    const errors: readonly unknown[] = result.errors ?? [];
+    for (const error of errors) {
+      const reason = upstreamFailure(error);
+      if (reason) return { kind: 'unavailable', reason };
+    }
+    // A non-null field that came back null without an error (an entity gone, or no longer
+    // visible to this caller) is nulled upwards by the gateway; say why instead of a bare null.
+    const completion = ((result.extensions?.valueCompletion ?? []) as GraphQLError[]).map(
+      (e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'NOT_FOUND' } }),
+    );
+    const all = [...(errors as GraphQLError[]), ...completion];
+    return { kind: 'resolved', result: { data: result.data as ExecutionResult['data'], ...(all.length ? { errors: all } : {}) } };
   }
 
-  /** Sends one operation straight to a subgraph as the caller (used for per-event authorization). */
+  /**
+   * Sends one operation straight to a subgraph as the caller (per-event authorization).
+   * Throws UpstreamUnavailable when the subgraph could not answer, so "unknown" is never read as "no".
+   */
   async subgraphRequest(subgraph: string, query: string, variables: Record<string, unknown>, authorization: string): Promise<ExecutionResult> {
     const source = this.services[subgraph];
     if (!source) throw new Error(`No subgraph named ${subgraph} in the supergraph`);
     const context = { authorization };
-    const response = await source.process({
-      kind: 'incoming operation' as never, // GraphQLDataSourceRequestKind.INCOMING_OPERATION (not exported)
-      request: { query, variables },
-      context,
-      incomingRequestContext: { request: { query, variables }, context, logger: rootLogger, metrics: {} } as never,
-    });
-    return response as ExecutionResult;
+    let response: ExecutionResult;
+    try {
+      response = (await source.process({
+        kind: 'incoming operation' as never, // GraphQLDataSourceRequestKind.INCOMING_OPERATION (not exported)
+        request: { query, variables },
+        context,
+        incomingRequestContext: { request: { query, variables }, context, logger: rootLogger, metrics: {} } as never,
+      })) as ExecutionResult;
+    } catch (err) {
+      const reason = upstreamFailure(err);
+      if (reason) throw new UpstreamUnavailable(subgraph, reason);
+      // The data source threw an answer (a 401/403 status): a refusal, not an outage.
+      return { errors: [err as GraphQLError] };
+    }
+    for (const error of response.errors ?? []) {
+      const reason = upstreamFailure(error);
+      if (reason) throw new UpstreamUnavailable(subgraph, reason);
+    }
+    return response;
   }
 }

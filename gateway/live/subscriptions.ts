@@ -3,20 +3,50 @@
  * events, with nothing lost or doubled; per-event authorization; one execution per
  * event for subscribers that share an operation and an access profile; bounded
  * per-connection queues so a slow client never slows the others.
+ *
+ * A subscriber is either live (served by its group's shared execution of each feed
+ * event) or catching up in a replay lane (reading the event log from its own
+ * position; subscribers near each other share one read and one execution per event).
+ * An event a subgraph cannot resolve — or whose authorization cannot be decided —
+ * is never delivered as a gap: its subscribers drop back into a lane at that event,
+ * which retries it with backoff and delivers it, in order, once the subgraph answers;
+ * after SUBSCRIPTION_UPSTREAM_RETRY_MS without an answer the subscription ends with
+ * SUBSCRIPTION_ENDED, reason UPSTREAM_UNAVAILABLE and resumeAfter = the last position
+ * delivered. A caught-up lane member joins its group's live execution again.
  */
 import type { Pool } from 'pg';
 import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { hasRole, isAdmin, type Principal } from '../../shared/auth';
+import { config } from '../../shared/config';
 import { badInput, forbidden } from '../../shared/errors';
 import { readEventsAfter, type DomainEvent } from '../../shared/events';
 import { rootLogger } from '../../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
-import type { LiveExecutor, PreparedSubscription } from './executor';
+import type { EventResolution, LiveExecutor, PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
 import { ACCESS_CHANGING_EVENTS, TOPICS, type Authorizer, type Topic } from './topics';
 
 const log = rootLogger.child({ component: 'subscriptions' });
+
+/** Replay reads this many events at a time. */
+const REPLAY_BATCH = 200;
+/**
+ * A catching-up subscriber joins a replay lane within this many log positions of it
+ * (one behind it makes the lane re-read from it); farther away it gets a lane of its
+ * own, so a subscriber resuming from days ago never holds up one that missed a minute.
+ */
+const LANE_WINDOW = 1_000n;
+/** Retry delays for an event a subgraph could not resolve: doubling from the first to the cap, jittered. */
+const RETRY_FIRST_MS = 100;
+const RETRY_CAP_MS = 2_000;
+/** Results a group keeps while it has lanes, so lanes re-reading an event do not execute it again. */
+const RESULT_CACHE_SIZE = 512;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const backoff = (attempt: number) => Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+const lowest = (values: bigint[]) => values.reduce((a, b) => (b < a ? b : a));
+const distance = (a: bigint, b: bigint) => (a > b ? a - b : b - a);
 
 /** One graphql-ws connection's share of the back-pressure budget. */
 export interface ConnectionBudget {
@@ -33,38 +63,84 @@ export interface SubscribeRequest {
   connection: ConnectionBudget;
 }
 
-class Subscriber {
+/** Counters for tests and benchmarks: what the live layer cost so far. */
+export interface LiveStats {
+  /** Executions of a subscription operation for an event (one serves every subscriber it is shared by). */
+  executions: number;
+  /** Authorization questions sent to a subgraph (cached answers are not counted). */
+  authorizations: number;
+  /** Reads of the event log by replay lanes. */
+  replayReads: number;
+  /** Rounds of waiting for a subgraph that could not resolve an event or decide an authorization. */
+  upstreamRetries: number;
+  /** Subscriptions ended with UPSTREAM_UNAVAILABLE. */
+  upstreamEndings: number;
+}
+
+type Decision = 'allowed' | 'denied' | 'unknown';
+
+/**
+ * One subscription, and the async iterator graphql-ws reads it through. Hand-written
+ * rather than an async generator: a generator parked on an `await` cannot run
+ * `return()` until its next event, so a gone client's subscription stayed registered
+ * until an event matched it; here `return()` removes it at once.
+ */
+class Subscriber implements AsyncIterableIterator<ExecutionResult> {
+  /** Every event up to this position is settled for this subscriber: delivered, not matching, or not authorized. */
+  through: bigint;
+  /** The last position actually delivered: where `resumeAfter` points. */
   lastDelivered: bigint;
+  /** When an event first could not be resolved for this subscriber; cleared once it is settled. */
+  stalledSince: number | undefined;
   live = false;
-  group: Group | undefined;
+  lane: Lane | undefined;
   private readonly queue: ExecutionResult[] = [];
-  private wake: (() => void) | undefined;
+  private waiting: ((r: IteratorResult<ExecutionResult>) => void) | undefined;
   private finished = false;
 
-  constructor(readonly request: SubscribeRequest, readonly topic: Topic, start: bigint, private readonly onDone: (s: Subscriber) => void) {
+  constructor(readonly request: SubscribeRequest, readonly topic: Topic, readonly group: Group, start: bigint, private readonly onDone: (s: Subscriber) => void) {
+    this.through = start;
     this.lastDelivered = start;
   }
 
   get args() { return this.request.prepared.args; }
+  get principal() { return this.request.principal; }
   get closed() { return this.finished; }
 
+  /** The event at `position` needs nothing delivered to this subscriber. */
+  settle(position: bigint): void {
+    if (position > this.through) this.through = position;
+    this.stalledSince = undefined;
+  }
+
+  stall(now: number): void {
+    this.stalledSince ??= now;
+  }
+
   deliver(position: bigint, result: ExecutionResult): void {
-    if (this.finished || position <= this.lastDelivered) return;
+    if (this.finished || position <= this.through) return;
+    this.through = position;
     this.lastDelivered = position;
+    this.stalledSince = undefined;
     this.enqueue(result);
   }
 
-  private enqueue(result: ExecutionResult): void {
+  private enqueue(result: ExecutionResult, last = false): void {
+    if (this.waiting) {
+      const reader = this.waiting;
+      this.waiting = undefined;
+      reader({ value: result, done: false });
+      return;
+    }
     const budget = this.request.connection;
-    if (budget.pending >= budget.limit) {
-      log.warn({ sub: this.request.principal.sub, limit: budget.limit }, 'subscriber queue overflow: closing its connection');
+    if (!last && budget.pending >= budget.limit) {
+      log.warn({ sub: this.principal.sub, limit: budget.limit }, 'subscriber queue overflow: closing its connection');
       this.finish();
       budget.overflow();
       return;
     }
     budget.pending += 1;
     this.queue.push(result);
-    this.wake?.();
   }
 
   /** Ends the subscription with a last message saying why and where to resume. */
@@ -72,7 +148,7 @@ class Subscriber {
     if (this.finished) return;
     this.enqueue({
       errors: [new GraphQLError(message, { extensions: { code: 'SUBSCRIPTION_ENDED', reason, resumeAfter: encodeCursor(this.lastDelivered.toString()) } })],
-    });
+    }, true);
     this.finish();
   }
 
@@ -80,39 +156,106 @@ class Subscriber {
     if (this.finished) return;
     this.finished = true;
     this.onDone(this);
-    this.wake?.();
-  }
-
-  async *results(): AsyncGenerator<ExecutionResult> {
-    try {
-      for (;;) {
-        while (this.queue.length) {
-          this.request.connection.pending -= 1;
-          yield this.queue.shift()!;
-        }
-        if (this.finished) return;
-        await new Promise<void>((r) => (this.wake = r));
-        this.wake = undefined;
-      }
-    } finally {
-      this.request.connection.pending -= this.queue.length;
-      this.queue.length = 0;
-      this.finish();
+    if (this.waiting && this.queue.length === 0) {
+      const reader = this.waiting;
+      this.waiting = undefined;
+      reader({ value: undefined, done: true });
     }
   }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.queue.length) {
+      this.request.connection.pending -= 1;
+      return Promise.resolve({ value: this.queue.shift()!, done: false });
+    }
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  /** graphql-ws calls this when the client completes the subscription or its socket closes. */
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.request.connection.pending -= this.queue.length;
+    this.queue.length = 0;
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(): Promise<IteratorResult<ExecutionResult>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator]() { return this; }
 }
 
-/** Subscribers with the same operation, variables and access profile share one execution per event. */
+/**
+ * Subscribers with the same operation (`after` aside), variables and access profile.
+ * Live members share one execution per feed event; members behind the feed catch up
+ * in the group's replay lanes and join the live ones when they reach the feed's head.
+ */
 class Group {
   readonly subscribers = new Set<Subscriber>();
+  readonly live = new Set<Subscriber>();
+  readonly lanes = new Set<Lane>();
   private readonly pending: DomainEvent[] = [];
   private running = false;
+  /** Resolutions by position, kept only while lanes may ask for the same events again. */
+  private readonly results = new Map<string, Promise<EventResolution>>();
 
   constructor(readonly key: string, readonly topic: Topic, private readonly manager: SubscriptionManager) {}
 
   offer(event: DomainEvent): void {
+    // Members behind the feed read the log themselves; they are past this event when they join.
+    if (this.live.size === 0) return;
     this.pending.push(event);
     if (!this.running) void this.run();
+  }
+
+  goLive(s: Subscriber): void {
+    s.lane = undefined;
+    s.live = true;
+    this.live.add(s);
+  }
+
+  /** Puts a member that is behind the feed into the replay lane nearest its position (a new one if none is near). */
+  catchUp(s: Subscriber): void {
+    s.live = false;
+    this.live.delete(s);
+    let nearest: Lane | undefined;
+    for (const lane of this.lanes) {
+      const d = distance(lane.position, s.through);
+      if (d <= LANE_WINDOW && (!nearest || d < distance(nearest.position, s.through))) nearest = lane;
+    }
+    if (nearest) return nearest.add(s);
+    const lane = new Lane(this, this.manager, s.through);
+    this.lanes.add(lane);
+    lane.add(s);
+    void lane.run();
+  }
+
+  remove(s: Subscriber): void {
+    this.subscribers.delete(s);
+    this.live.delete(s);
+    s.lane?.members.delete(s);
+  }
+
+  laneDone(lane: Lane): void {
+    this.lanes.delete(lane);
+    if (this.lanes.size === 0) this.results.clear();
+  }
+
+  /** One execution per event for the whole group (`s` lends its token; members share an access profile). */
+  resolve(s: Subscriber, event: DomainEvent): Promise<EventResolution> {
+    const known = this.results.get(event.id);
+    if (known) return known;
+    const resolution = this.manager.execute(s, event);
+    if (this.lanes.size > 0) {
+      if (this.results.size >= RESULT_CACHE_SIZE) this.results.delete(this.results.keys().next().value!);
+      this.results.set(event.id, resolution);
+      void resolution.then((r) => {
+        if (r.kind !== 'resolved' && this.results.get(event.id) === resolution) this.results.delete(event.id);
+      });
+    }
+    return resolution;
   }
 
   private async run(): Promise<void> {
@@ -121,12 +264,11 @@ class Group {
       while (this.pending.length) {
         const event = this.pending.shift()!;
         const position = BigInt(event.id);
-        const targets = [...this.subscribers].filter((s) => s.live && !s.closed && position > s.lastDelivered && s.topic.matches(event, s.args, s.request.principal));
+        const targets = [...this.live].filter((s) => !s.closed && position > s.through);
         if (targets.length === 0) continue;
-        const allowed = await this.manager.authorizeAll(targets, event);
-        if (allowed.length === 0) continue;
-        const result = await this.manager.resolve(allowed[0], event);
-        for (const s of allowed) s.deliver(position, result);
+        const failed = await this.manager.serve(this, targets, event);
+        // They wait for this event in a lane (which retries it); the live ones move on.
+        for (const s of failed) if (!s.closed && s.live) this.catchUp(s);
       }
     } catch (err) {
       log.error({ err }, 'delivering an event failed');
@@ -136,22 +278,97 @@ class Group {
   }
 }
 
+/**
+ * Members of one group catching up from nearby positions: one replay read per batch
+ * (from the lowest position among them), one execution per event for all of them,
+ * each delivered only what lies beyond its own position. An event that cannot be
+ * resolved is retried in place, so nobody in the lane gets a later one first.
+ */
+class Lane {
+  readonly members = new Set<Subscriber>();
+
+  constructor(private readonly group: Group, private readonly manager: SubscriptionManager, public position: bigint) {}
+
+  add(s: Subscriber): void {
+    this.members.add(s);
+    s.lane = this;
+    if (s.through < this.position) this.position = s.through;
+  }
+
+  async run(): Promise<void> {
+    let readFailures = 0;
+    try {
+      while (this.members.size > 0) {
+        // Members added while a batch is being served wait for the next read, which starts low enough for them.
+        const participants = [...this.members].filter((s) => !s.closed);
+        if (participants.length === 0) break;
+        const from = lowest(participants.map((s) => s.through));
+        this.position = from;
+        const headBefore = this.manager.feedHead;
+        let batch: DomainEvent[];
+        try {
+          batch = await this.manager.readReplay(from, this.group.topic);
+          readFailures = 0;
+        } catch (err) {
+          // The event log itself is unreachable: the same bounded wait as for a subgraph.
+          const reason = `reading the event log failed: ${(err as Error).message}`;
+          const now = Date.now();
+          for (const s of participants) s.stall(now);
+          await this.manager.outwait(participants, readFailures++, reason);
+          continue;
+        }
+        for (const event of batch) {
+          const position = BigInt(event.id);
+          let waiting = participants.filter((s) => !s.closed && position > s.through);
+          for (let attempt = 0; waiting.length > 0; attempt++) {
+            const failed = await this.manager.serve(this.group, waiting, event);
+            waiting = failed.length ? await this.manager.outwait(failed, attempt, `event ${event.id} could not be resolved`) : [];
+          }
+          this.position = position;
+        }
+        // Every event of the batch is settled for every participant left (no stall outlives it). A short read
+        // saw everything up to the head it began after: nothing else of ours lies at or below that head.
+        const settledTo = batch.length < REPLAY_BATCH ? headBefore : 0n;
+        for (const s of participants) if (!s.closed) s.settle(settledTo);
+        // Synchronous from the check to joining: no feed dispatch can slip between.
+        const head = this.manager.feedHead;
+        for (const s of [...this.members]) {
+          if (!s.closed && s.through >= head) {
+            this.members.delete(s);
+            this.group.goLive(s);
+          }
+        }
+      }
+    } catch (err) {
+      log.error({ err }, 'replay failed');
+      for (const s of [...this.members]) s.end('REPLAY_FAILED', 'Replaying missed events failed; resume again from your last cursor');
+    } finally {
+      this.group.laneDone(this);
+    }
+  }
+}
+
 interface CachedDecision { allowed: boolean; generation: number }
 
 export class SubscriptionManager {
+  readonly stats: LiveStats = { executions: 0, authorizations: 0, replayReads: 0, upstreamRetries: 0, upstreamEndings: 0 };
   private readonly groups = new Map<string, Group>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly decisions = new Map<string, Promise<CachedDecision> | CachedDecision>();
   private readonly generations = new Map<string, number>();
   private readonly stopFeed: () => void;
   private readonly authorizer: Authorizer;
+  /** How long an event may wait for a subgraph before its subscription ends (SUBSCRIPTION_UPSTREAM_RETRY_MS). */
+  readonly upstreamRetryMs: number;
 
   constructor(
     private executor: LiveExecutor,
     private readonly feed: EventFeed,
     private readonly pool: Pool,
     private readonly retentionDays: number,
+    options: { upstreamRetryMs?: number } = {},
   ) {
+    this.upstreamRetryMs = options.upstreamRetryMs ?? config.subscriptionUpstreamRetryMs;
     this.authorizer = {
       careTeamMember: (principal, authorization, patientId) =>
         this.decide(`team|${principal.sub}|${patientId}`, patientId, () => this.askCareTeams(principal, authorization, patientId)),
@@ -162,6 +379,14 @@ export class SubscriptionManager {
   }
 
   get subscriberCount(): number { return this.subscribers.size; }
+  get groupCount(): number { return this.groups.size; }
+  /** Subscribers still replaying from the log (not yet served by their group's live execution). */
+  get catchingUpCount(): number {
+    let n = 0;
+    for (const s of this.subscribers) if (!s.live) n += 1;
+    return n;
+  }
+  get feedHead(): bigint { return this.feed.head; }
 
   /** A new supergraph: plans and schema change, so every subscription ends (clients resume from their cursor). */
   replaceExecutor(executor: LiveExecutor): void {
@@ -178,7 +403,7 @@ export class SubscriptionManager {
     this.endAll('SHUTDOWN', 'The gateway is shutting down; reconnect and resume with `after` set to your last cursor');
   }
 
-  async subscribe(request: SubscribeRequest): Promise<AsyncGenerator<ExecutionResult>> {
+  async subscribe(request: SubscribeRequest): Promise<AsyncIterableIterator<ExecutionResult>> {
     const { prepared, principal } = request;
     const topic = TOPICS[prepared.rootField];
     if (!topic) throw badInput(`Unknown subscription ${prepared.rootField}`);
@@ -187,28 +412,26 @@ export class SubscriptionManager {
     const after = typeof prepared.args.after === 'string' ? BigInt(decodeCursor(prepared.args.after)) : null;
     if (after !== null) await this.assertReplayable(after);
 
-    const subscriber = new Subscriber(request, topic, after ?? this.feed.head, (s) => this.remove(s));
-    this.subscribers.add(subscriber);
+    // `after` is not in the key (the executor strips it): resumed subscribers share their group's execution once caught up.
     const key = `${prepared.key}\u0000${[...principal.roles].sort().join(',')}\u0000${principal.org ?? ''}`;
     let group = this.groups.get(key);
     if (!group) {
       group = new Group(key, topic, this);
       this.groups.set(key, group);
     }
+    const start = after ?? this.feed.head;
+    const subscriber = new Subscriber(request, topic, group, start, (s) => this.remove(s));
+    this.subscribers.add(subscriber);
     group.subscribers.add(subscriber);
-    subscriber.group = group;
-    if (after === null) subscriber.live = true;
-    else void this.catchUp(subscriber, after);
-    return subscriber.results();
+    if (start >= this.feed.head) group.goLive(subscriber);
+    else group.catchUp(subscriber);
+    return subscriber;
   }
 
   private remove(s: Subscriber): void {
     this.subscribers.delete(s);
-    const group = s.group;
-    if (group) {
-      group.subscribers.delete(s);
-      if (group.subscribers.size === 0) this.groups.delete(group.key);
-    }
+    s.group.remove(s);
+    if (s.group.subscribers.size === 0 && this.groups.get(s.group.key) === s.group) this.groups.delete(s.group.key);
   }
 
   private dispatch(event: DomainEvent): void {
@@ -220,33 +443,92 @@ export class SubscriptionManager {
     for (const group of this.groups.values()) if (group.topic.eventTypes.includes(event.type)) group.offer(event);
   }
 
-  /** Replays what a resuming subscriber missed, then hands it to the live feed with no gap and no duplicate. */
-  private async catchUp(s: Subscriber, after: bigint): Promise<void> {
-    let position = after;
-    try {
-      for (;;) {
-        const headBefore = this.feed.head;
-        const batch = await readEventsAfter(this.pool, position.toString(), 200, s.topic.eventTypes);
-        for (const event of batch) {
-          if (s.closed) return;
-          const at = BigInt(event.id);
-          if (s.topic.matches(event, s.args, s.request.principal) && (await this.authorizeAll([s], event)).length) {
-            s.deliver(at, await this.resolve(s, event));
-          }
-          position = at;
-        }
-        // Synchronous from here: no feed dispatch can slip between this check and going live.
-        if (batch.length === 0 && this.feed.head <= position) {
-          if (s.lastDelivered < position) s.lastDelivered = position;
-          s.live = true;
-          return;
-        }
-        // The read began after `headBefore` was visible, so nothing of ours lies in (position, headBefore].
-        if (batch.length === 0 && headBefore > position) position = headBefore;
+  readReplay(after: bigint, topic: Topic): Promise<DomainEvent[]> {
+    this.stats.replayReads += 1;
+    return readEventsAfter(this.pool, after.toString(), REPLAY_BATCH, topic.eventTypes);
+  }
+
+  /**
+   * Serves one event to subscribers of one group: settles those it does not concern,
+   * authorizes the rest, resolves it once and delivers it. Returns the subscribers it
+   * could not be served to yet (a subgraph did not answer), marked as stalled.
+   */
+  async serve(group: Group, targets: Subscriber[], event: DomainEvent): Promise<Subscriber[]> {
+    const position = BigInt(event.id);
+    const matching: Subscriber[] = [];
+    for (const s of targets) {
+      if (s.topic.matches(event, s.args, s.principal)) matching.push(s);
+      else s.settle(position);
+    }
+    if (matching.length === 0) return [];
+    const decisions = await Promise.all(matching.map((s) => this.authorize(s, event)));
+    const allowed: Subscriber[] = [];
+    const failed: Subscriber[] = [];
+    matching.forEach((s, i) => {
+      if (s.closed) return;
+      if (decisions[i] === 'allowed') allowed.push(s);
+      else if (decisions[i] === 'denied') s.settle(position);
+      else failed.push(s);
+    });
+    if (allowed.length) {
+      const resolution = await group.resolve(allowed[0], event);
+      if (resolution.kind === 'resolved') for (const s of allowed) s.deliver(position, resolution.result);
+      else {
+        log.warn({ position: event.id, reason: resolution.reason }, 'an event could not be resolved; its subscribers retry it');
+        failed.push(...allowed);
       }
+    }
+    const now = Date.now();
+    for (const s of failed) s.stall(now);
+    return failed.filter((s) => !s.closed);
+  }
+
+  /**
+   * Waits before the next try for subscribers an event could not be served to; ends,
+   * with UPSTREAM_UNAVAILABLE, those that have waited the whole bound. Returns the rest.
+   */
+  async outwait(failed: Subscriber[], attempt: number, reason: string): Promise<Subscriber[]> {
+    const now = Date.now();
+    const remaining: Subscriber[] = [];
+    for (const s of failed) {
+      if (s.closed) continue;
+      if (now - (s.stalledSince ?? now) >= this.upstreamRetryMs) {
+        log.warn({ sub: s.principal.sub, reason, waitedMs: now - s.stalledSince! }, 'ending a subscription: a service it needs did not answer');
+        this.stats.upstreamEndings += 1;
+        s.end('UPSTREAM_UNAVAILABLE', `A service this subscription needs did not answer for ${Math.round(this.upstreamRetryMs / 1000)} s; resume with \`after\` set to resumeAfter (nothing after it was delivered)`);
+      } else remaining.push(s);
+    }
+    if (remaining.length === 0) return remaining;
+    this.stats.upstreamRetries += 1;
+    const deadline = Math.min(...remaining.map((s) => (s.stalledSince ?? now) + this.upstreamRetryMs));
+    await sleep(Math.max(0, Math.min(backoff(attempt), deadline - now)));
+    return remaining.filter((s) => !s.closed);
+  }
+
+  /** Executes the subscriber's operation for one event; the result carries its cursor whenever it has errors. */
+  async execute(s: Subscriber, event: DomainEvent): Promise<EventResolution> {
+    this.stats.executions += 1;
+    let resolution: EventResolution;
+    try {
+      resolution = await this.executor.resolve(s.request.prepared, s.topic.root(event), s.request.authorization);
     } catch (err) {
-      log.error({ err }, 'replay failed');
-      s.end('REPLAY_FAILED', 'Replaying missed events failed; resume again from your last cursor');
+      return { kind: 'unavailable', reason: (err as Error).message };
+    }
+    if (resolution.kind !== 'resolved') return resolution;
+    const { result } = resolution;
+    const root = (result.data as Record<string, unknown> | null | undefined)?.[s.request.prepared.rootField];
+    // Even when errors nulled the whole event, the client learns where it stands.
+    if (!result.errors?.length && root != null) return resolution;
+    return { kind: 'resolved', result: { ...result, extensions: { ...result.extensions, cursor: encodeCursor(event.id) } } };
+  }
+
+  private async authorize(s: Subscriber, event: DomainEvent): Promise<Decision> {
+    try {
+      return (await s.topic.authorize(this.authorizer, s.principal, s.request.authorization, event)) ? 'allowed' : 'denied';
+    } catch (err) {
+      // The check could not be made (a subgraph is down): unknown, retried — never read as "not authorized".
+      log.warn({ err: (err as Error).message }, 'authorization could not be decided; retrying');
+      return 'unknown';
     }
   }
 
@@ -266,26 +548,12 @@ export class SubscriptionManager {
     }
   }
 
-  async authorizeAll(subscribers: Subscriber[], event: DomainEvent): Promise<Subscriber[]> {
-    const decisions = await Promise.all(
-      subscribers.map((s) => s.topic.authorize(this.authorizer, s.request.principal, s.request.authorization, event).catch((err) => {
-        log.warn({ err: (err as Error).message }, 'authorization check failed; event withheld');
-        return false;
-      })),
-    );
-    return subscribers.filter((_, i) => decisions[i] && !subscribers[i].closed);
-  }
-
-  async resolve(s: Subscriber, event: DomainEvent): Promise<ExecutionResult> {
-    return this.executor.execute(s.request.prepared, s.topic.root(event), s.request.authorization);
-  }
-
   /** Cached per subscriber and patient; a newer access-changing event for the patient invalidates it. */
   private async decide(key: string, patientId: string, ask: () => Promise<boolean>): Promise<boolean> {
     const generation = this.generations.get(patientId) ?? 0;
     const cached = this.decisions.get(key);
     if (cached) {
-      const d = await cached;
+      const d = await cached; // a question still being asked that fails fails here too: unknown, retried
       if (d.generation === generation) return d.allowed;
     }
     const pending = ask().then((allowed) => ({ allowed, generation }));
@@ -296,13 +564,14 @@ export class SubscriptionManager {
       else this.decisions.delete(key);
       return d.allowed;
     } catch (err) {
-      this.decisions.delete(key);
+      if (this.decisions.get(key) === pending) this.decisions.delete(key);
       throw err;
     }
   }
 
   private async askCareTeams(principal: Principal, authorization: string, patientId: string): Promise<boolean> {
     if (isAdmin(principal)) return true;
+    this.stats.authorizations += 1;
     const res = await this.executor.subgraphRequest(
       'care-teams',
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { id } } } }',
@@ -314,6 +583,7 @@ export class SubscriptionManager {
   }
 
   private async askPartners(authorization: string, referralId: string): Promise<boolean> {
+    this.stats.authorizations += 1;
     const res = await this.executor.subgraphRequest(
       'community-partners',
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Referral { id } } }',

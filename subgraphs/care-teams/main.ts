@@ -3,6 +3,7 @@ import { config } from '../../shared/config';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CreateEventCursors1732300000001, startConsumer, type Consumer } from '../../shared/events';
 import { buildFederatedSchema, isUuid } from '../../shared/federation';
+import { Role, hasRole } from '../../shared/auth';
 import type { SubgraphContext, SubgraphModule } from '../../shared/subgraph';
 import { parseHolidayCalendar } from './domain';
 import { seedCareTeams } from './data/seed';
@@ -13,7 +14,7 @@ import {
 import { CreateCareTeams1732300200000 } from './data/migrations/1732300200000-CreateCareTeams';
 import { CarePlanDetailsTransitionalCareCcm1732300200100 } from './data/migrations/1732300200100-CarePlanDetailsTransitionalCareCcm';
 import { PATIENT_EVENT_TYPES, patientEventHandler } from './data/patient-events';
-import { canSeeByReference } from './schema/access';
+import { assertCarePlansRead } from './schema/access';
 import { CarePlanResolver, resolveCarePlanReference } from './schema/care-plan';
 import { CareTeamMemberResolver, CareTeamResolver, PatientCareResolver } from './schema/care-team';
 import { CcmTimeResolver, PatientCcmResolver } from './schema/ccm';
@@ -46,11 +47,14 @@ export const careTeamsSubgraph: SubgraphModule = {
       orphanedTypes: [Patient, CareTeam, CarePlan, Practitioner],
       referenceResolvers: {
         Patient: (ref: { id: string }) => ({ id: ref.id }),
-        // The subscription layer authorizes each CarePlanChanged event through this: null for non-members.
+        // A live CarePlanChanged event's plan resolves through this: FORBIDDEN (at that path) for whoever may not read it.
         CarePlan: resolveCarePlanReference,
         CareTeam: async (ref: { id: string }, ctx: SubgraphContext) => {
           const team = isUuid(ref.id) ? await careTeamById(ctx).load(ref.id) : null;
-          return team && (await canSeeByReference(ctx, team.patientId)) ? team : null;
+          // Partners reach nothing here outside their contract: for them the team does not exist.
+          if (!team || hasRole(ctx.principal, Role.PARTNER_STAFF)) return null;
+          await assertCarePlansRead(ctx, team.patientId, 'CareTeam');
+          return team;
         },
         Practitioner: resolvePractitionerReference,
       },

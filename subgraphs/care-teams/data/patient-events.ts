@@ -103,3 +103,18 @@ export function patientEventHandler(o: PatientEventOptions) {
     else if (event.type === 'PatientDischarged') await openTransitionalCare(m, event, patientId, o);
   };
 }
+
+/**
+ * Whether the patients subgraph has registered this patient: the snapshot, or —
+ * for a patient registered a moment ago that the consumer has not applied yet —
+ * the PatientRegistered event itself, committed in the log (read-your-writes).
+ */
+export async function isKnownPatient(db: { query: EntityManager['query'] }, patientId: string): Promise<boolean> {
+  if (!isUuid(patientId)) return false;
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM care_teams.patient_snapshot WHERE patient_id = $1::uuid
+     UNION ALL (SELECT 1 FROM hub_events.event_log WHERE patient_id = $2::text AND type = 'PatientRegistered' LIMIT 1)`,
+    [patientId, patientId.toLowerCase()],
+  );
+  return rows.length > 0;
+}

@@ -1,82 +1,59 @@
 /**
- * Access in the care-teams subgraph. Patient data here is PHI; every resolver path
- * goes through one of these checks.
+ * Access in the care-teams subgraph. Patient data here is PHI, decided by the one
+ * access table (shared/access-policy.ts) through `ctx.access`, which reads the
+ * shared care-relationship projection — so this subgraph decides exactly as the
+ * other three, break-the-glass opens these records read-only, and every read it
+ * lets through is in the audit trail:
+ *
+ * | data                                              | PatientData | read / write               |
+ * | ------------------------------------------------- | ----------- | -------------------------- |
+ * | care teams, plans, goals, activities, TCM episodes| CARE_PLANS  | the table's rows           |
+ * | forming a team for a patient with none            | ENROLLMENT  | care coordinators, admins  |
+ * | CCM time (logged minutes, monthly codes)          | CCM_TIME    | the table's rows           |
+ *
+ * On top of the table, rules about one team's own roster (not patient-access rows:
+ * they hold while the team is proposed or suspended, when the patient-level
+ * relationship counts no membership):
  *
  * | who                                   | may                                                                  |
  * | ------------------------------------- | -------------------------------------------------------------------- |
- * | partner staff, analysts               | nothing here (FORBIDDEN)                                             |
- * | any clinical role, admins             | read the practitioner directory                                      |
- * | a practitioner, admins                | write the practitioner's own directory entry (admins: anyone's)      |
- * | care coordinators (token role), admins| form a care team for a patient who has no open team                  |
- * | active members of the patient's       | read the patient's teams, plans, TCM episodes and CCM time; create   |
- * |   active team, admins                 |   and change plans, goals and activities; complete TCM steps; log    |
- * |                                       |   their own CCM time                                                 |
- * | active members of the team, admins    | add members to it (even while it is proposed or suspended)           |
+ * | active members of the team, admins    | add members to it                                                    |
  * | the team's care coordinator, admins   | hand over the coordinator role, change the team's status, end any    |
  * |                                       |   membership, log CCM time on behalf of another active member        |
  * | the member themself                   | end their own membership (never the coordinator's: hand over first)  |
+ * | any clinical role, admins             | read the practitioner directory (not patient data)                   |
+ * | a practitioner, admins                | write their own directory entry (admins: anyone's)                   |
  *
- * Lists silently keep only what the caller may see; a single record asked for by
- * id is null (queries, entity references) or FORBIDDEN (mutations) when hidden.
+ * How refusal looks (shared/access.ts): a record or a field of one the caller may
+ * not see is FORBIDDEN with `reason` and `patientId` at its path (the field is
+ * nullable); lists across patients (myWorklist) keep what the caller may see; a
+ * refused write is FORBIDDEN with the reason, nothing written.
  */
-import { CLINICAL_ROLES, Role, hasRole, isAdmin, requireRole } from '../../../shared/auth';
+import { CLINICAL_ROLES, Role, hasRole, isAdmin } from '../../../shared/auth';
+import { PatientData, RefusalReason } from '../../../shared/access';
 import { forbidden } from '../../../shared/errors';
-import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { CareTeamRole } from '../domain';
 import type { CareTeamMemberRecord, CareTeamRecord } from '../data/entities';
 import { membersByTeam } from './loaders';
 
-/** Partner staff and analysts never reach this subgraph's records. */
-export function assertCareTeamRole(ctx: SubgraphContext): void {
-  requireRole(ctx.principal, [...CLINICAL_ROLES, Role.ADMIN], 'use care team records');
+/** Roles that ever work with care-team records; others (analysts, privacy officers, integrations) are refused by role. */
+const STAFF_ROLES: readonly Role[] = [...CLINICAL_ROLES, Role.ADMIN];
+
+const roleRefusal = (action: string) => forbidden(`Your role may not ${action}`, { reason: RefusalReason.ROLE_NOT_ALLOWED });
+
+/** For what is not one patient's record (the directory, your own worklist): staff only. */
+export function assertCareTeamRole(ctx: SubgraphContext, action = 'use care team records'): void {
+  if (!hasRole(ctx.principal, ...STAFF_ROLES) || hasRole(ctx.principal, Role.PARTNER_STAFF)) throw roleRefusal(action);
 }
 
-/**
- * Whether the caller is an active member of each patient's active care team: one
- * query per request for all the patients asked about, so a large panel costs no
- * more than the patients on the page.
- */
-function memberOfPatientTeam(ctx: SubgraphContext) {
-  return ctx.loaders.get<string, boolean>('memberOfPatientTeam', async (patientIds) => {
-    const rows: { patient_id: string }[] = await ctx.db.query(
-      `SELECT DISTINCT t.patient_id FROM care_teams.care_team t
-         JOIN care_teams.care_team_member m ON m.care_team_id = t.id
-        WHERE m.practitioner_id = $1 AND m.period_end IS NULL AND t.status = 'active' AND t.patient_id = ANY($2::uuid[])`,
-      [ctx.principal.sub, patientIds],
-    );
-    const mine = new Set(rows.map((r) => r.patient_id));
-    return patientIds.map((id) => mine.has(id));
-  });
-}
+/** Reads a patient's teams, plans and TCM episodes (noted in the audit trail); FORBIDDEN when refused. */
+export const assertCarePlansRead = (ctx: SubgraphContext, patientId: string, entity: string) =>
+  ctx.access.assert(patientId, PatientData.CARE_PLANS, 'read', entity);
 
-export async function canAccessPatient(ctx: SubgraphContext, patientId: string): Promise<boolean> {
-  assertCareTeamRole(ctx);
-  return isAdmin(ctx.principal) || (isUuid(patientId) && memberOfPatientTeam(ctx).load(patientId));
-}
-
-/** For entity references: false rather than an error for roles that never see care-team records. */
-export async function canSeeByReference(ctx: SubgraphContext, patientId: string): Promise<boolean> {
-  return hasRole(ctx.principal, ...CLINICAL_ROLES, Role.ADMIN) && canAccessPatient(ctx, patientId);
-}
-
-export async function assertPatientAccess(ctx: SubgraphContext, patientId: string): Promise<void> {
-  if (!(await canAccessPatient(ctx, patientId))) throw forbidden("Only active members of the patient's care team may do this");
-}
-
-/** Keeps only the rows of patients the caller may see: admins everything, members their patients'. */
-export async function visibleRows<T extends { patientId: string }>(ctx: SubgraphContext, rows: T[]): Promise<T[]> {
-  assertCareTeamRole(ctx);
-  if (isAdmin(ctx.principal) || rows.length === 0) return rows;
-  const allowed = await Promise.all(rows.map((r) => memberOfPatientTeam(ctx).load(r.patientId)));
-  return rows.filter((_r, i) => allowed[i]);
-}
-
-/** One record by id for a query: null when it does not exist or the caller may not see it. */
-export async function visibleById<T extends { patientId: string }>(ctx: SubgraphContext, loader: { load(id: string): Promise<T | null> }, id: string): Promise<T | null> {
-  const row = isUuid(id) ? await loader.load(id) : null;
-  return row && (await visibleRows(ctx, [row])).length > 0 ? row : null;
-}
+/** Changes a patient's plans, goals, activities or TCM steps; FORBIDDEN when refused. */
+export const assertCarePlansWrite = (ctx: SubgraphContext, patientId: string, entity: string) =>
+  ctx.access.assert(patientId, PatientData.CARE_PLANS, 'write', entity);
 
 /** The caller's open memberships on one team (whatever the team's status). */
 export async function myMembershipsOn(ctx: SubgraphContext, teamId: string): Promise<CareTeamMemberRecord[]> {
@@ -85,47 +62,45 @@ export async function myMembershipsOn(ctx: SubgraphContext, teamId: string): Pro
 
 const isCoordinatorOn = (memberships: CareTeamMemberRecord[]) => memberships.some((m) => m.role === CareTeamRole.CARE_COORDINATOR);
 
+const teamRefusal = (team: CareTeamRecord, message: string) =>
+  forbidden(message, { reason: RefusalReason.NOT_ON_CARE_TEAM, patientId: team.patientId });
+
 /** Admins, and active members of this team. */
 export async function assertTeamMember(ctx: SubgraphContext, team: CareTeamRecord): Promise<void> {
-  assertCareTeamRole(ctx);
+  assertCareTeamRole(ctx, 'change care teams');
   if (isAdmin(ctx.principal) || (await myMembershipsOn(ctx, team.id)).length > 0) return;
-  throw forbidden('Only active members of this care team may do this');
+  throw teamRefusal(team, 'Only active members of this care team may do this');
 }
 
 /** Admins, and the team's current care coordinator. */
 export async function assertTeamCoordinator(ctx: SubgraphContext, team: CareTeamRecord, action: string): Promise<void> {
-  assertCareTeamRole(ctx);
+  assertCareTeamRole(ctx, 'change care teams');
   if (isAdmin(ctx.principal) || isCoordinatorOn(await myMembershipsOn(ctx, team.id))) return;
-  throw forbidden(`Only the team's care coordinator (or an admin) may ${action}`);
-}
-
-/** Admins and care coordinators enrol patients into care management by forming their team. */
-export function assertCanFormTeam(ctx: SubgraphContext): void {
-  requireRole(ctx.principal, [Role.CARE_COORDINATOR, Role.ADMIN], 'form care teams');
+  throw teamRefusal(team, `Only the team's care coordinator (or an admin) may ${action}`);
 }
 
 /** The member themself, the team's coordinator, or an admin. */
 export async function assertCanEndMembership(ctx: SubgraphContext, team: CareTeamRecord, membership: CareTeamMemberRecord): Promise<void> {
-  assertCareTeamRole(ctx);
+  assertCareTeamRole(ctx, 'change care teams');
   if (membership.practitionerId === ctx.principal.sub) return;
   await assertTeamCoordinator(ctx, team, "end another member's membership");
 }
 
-/** Members log their own time; the coordinator and admins may log it for another member. */
+/** Members log their own time (the table: CCM_TIME write); the coordinator and admins may log it for another member. */
 export async function assertCanLogTimeFor(ctx: SubgraphContext, team: CareTeamRecord, practitionerId: string): Promise<void> {
-  await assertPatientAccess(ctx, team.patientId);
+  await ctx.access.assert(team.patientId, PatientData.CCM_TIME, 'write', 'CcmTimeEntry');
   if (practitionerId === ctx.principal.sub) return;
   await assertTeamCoordinator(ctx, team, 'log time on behalf of another member');
 }
 
 /** Anyone on staff may read the directory; its entries are not patient data. */
-export const assertDirectoryReader = assertCareTeamRole;
-export const mayReadDirectory = (ctx: SubgraphContext) => hasRole(ctx.principal, ...CLINICAL_ROLES, Role.ADMIN);
+export const assertDirectoryReader = (ctx: SubgraphContext) => assertCareTeamRole(ctx, 'read the practitioner directory');
+export const mayReadDirectory = (ctx: SubgraphContext) => hasRole(ctx.principal, ...STAFF_ROLES) && !hasRole(ctx.principal, Role.PARTNER_STAFF);
 
 /** A practitioner keeps their own directory entry; admins keep everyone's. */
 export function assertCanEditPractitioner(ctx: SubgraphContext, practitionerId: string): void {
-  assertCareTeamRole(ctx);
-  if (practitionerId !== ctx.principal.sub && !hasRole(ctx.principal, Role.ADMIN)) {
-    throw forbidden("Only admins may edit another practitioner's directory entry");
+  assertCareTeamRole(ctx, 'edit the practitioner directory');
+  if (practitionerId !== ctx.principal.sub && !isAdmin(ctx.principal)) {
+    throw forbidden("Only admins may edit another practitioner's directory entry", { reason: RefusalReason.ROLE_NOT_ALLOWED });
   }
 }

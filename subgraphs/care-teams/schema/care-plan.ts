@@ -1,23 +1,35 @@
-/** Care plans (FHIR CarePlan): lifecycle, versions and revision history. */
+/**
+ * Care plans (FHIR CarePlan): lifecycle, versions and revision history. Reading a
+ * plan is CARE_PLANS read, changing it CARE_PLANS write (schema/access.ts).
+ */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role, hasRole } from '../../../shared/auth';
 import { badInput } from '../../../shared/errors';
+import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
 import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import {
   CarePlanChangeKind, CarePlanIntent, CarePlanStatus, CareTeamStatus, carePlanLifecycle, diffFields,
 } from '../domain';
 import { CarePlanRecord, CareTeamRecord, type CarePlanProblem } from '../data/entities';
-import { assertCareTeamRole, canSeeByReference } from './access';
+import { assertCarePlansRead } from './access';
 import { requireCareTeam } from './care-team';
 import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan, revisionsByPlan } from './loaders';
 import { PLAN_FIELDS, changeCarePlan, recordPlanRevision, assertPlanEditable } from './plan-changes';
 import { CarePlan, CarePlanActivity, CarePlanRevision, CareTeam, Goal, Patient } from './types';
 
-/** Null for anyone outside the patient's care team: the subscription layer authorizes each event this way. */
+/** A plan by id (query or entity reference): null when there is none, FORBIDDEN (with reason) when the caller may not read it. */
 export async function resolveCarePlanReference(ref: { id: string }, ctx: SubgraphContext) {
   const plan = isUuid(ref.id) ? await carePlanById(ctx).load(ref.id) : null;
-  return plan && (await canSeeByReference(ctx, plan.patientId)) ? plan : null;
+  // Partners reach nothing here outside their contract: for them the plan does not exist.
+  if (!plan || hasRole(ctx.principal, Role.PARTNER_STAFF)) return null;
+  await assertCarePlansRead(ctx, plan.patientId, 'CarePlan');
+  return plan;
 }
+
+/** Revisions a screen pages through: the default, and the ceiling of `first`. */
+export const HISTORY_DEFAULT = 100;
+export const HISTORY_MAX = MAX_PAGE_SIZE;
 
 @InputType({ description: 'A problem the plan addresses: conditionId or text, not both' })
 class CarePlanProblemInput {
@@ -82,9 +94,8 @@ const NOTHING: Partial<CarePlanRecord> = { addresses: [], patientPriorities: [] 
 
 @Resolver(() => CarePlan)
 export class CarePlanResolver {
-  @Query(() => CarePlan, { nullable: true, description: "A care plan, for the patient's care team and admins" })
+  @Query(() => CarePlan, { nullable: true, description: "A care plan, for the patient's care team and admins: null when there is none, FORBIDDEN when you may not see it" })
   carePlan(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    assertCareTeamRole(ctx);
     return resolveCarePlanReference({ id }, ctx);
   }
 
@@ -108,9 +119,11 @@ export class CarePlanResolver {
     return activitiesByPlan(ctx).load(plan.id);
   }
 
-  @FieldResolver(() => [CarePlanRevision], { description: 'Every version, oldest first: who changed what, when, before and after' })
-  history(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext) {
-    return revisionsByPlan(ctx).load(plan.id);
+  @FieldResolver(() => [CarePlanRevision], {
+    description: `Versions oldest first — who changed what, when, before and after: the first \`first\` (default ${HISTORY_DEFAULT}, at most ${HISTORY_MAX})`,
+  })
+  async history(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true }) first?: number | null) {
+    return (await revisionsByPlan(ctx).load(plan.id)).slice(0, pageSize(first, HISTORY_DEFAULT));
   }
 
   @Mutation(() => CarePlan, { description: "Drafts a care plan for the team's patient (version 1)" })

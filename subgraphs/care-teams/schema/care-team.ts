@@ -1,5 +1,13 @@
-/** Care teams (FHIR CareTeam) and their members; `Patient.careTeams` and `Patient.carePlans`. */
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+/**
+ * Care teams (FHIR CareTeam) and their members; `Patient.careTeams` and
+ * `Patient.carePlans`. Forming a team is enrolment (PatientData.ENROLLMENT);
+ * reading a patient's teams is CARE_PLANS read — both asked of the one access
+ * table through ctx.access (schema/access.ts). Roster changes follow the team's
+ * own authority rules there.
+ */
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PatientData } from '../../../shared/access';
+import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
 import { IsNull, type EntityManager } from 'typeorm';
 import { badInput, conflict, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
@@ -10,9 +18,9 @@ import {
   type Membership,
 } from '../domain';
 import { CareTeamMemberRecord, CareTeamRecord } from '../data/entities';
+import { isKnownPatient } from '../data/patient-events';
 import {
-  assertCanEndMembership, assertCanFormTeam, assertCareTeamRole, assertPatientAccess, assertTeamCoordinator, assertTeamMember,
-  visibleById, visibleRows,
+  assertCanEndMembership, assertCareTeamRole, assertCarePlansRead, assertCarePlansWrite, assertTeamCoordinator, assertTeamMember,
 } from './access';
 import { careTeamById, careTeamsByPatient, carePlansByPatient, carePlansByTeam, membersByTeam, practitionerById } from './loaders';
 import { CarePlan, CareTeam, CareTeamMember, Patient, Practitioner } from './types';
@@ -82,12 +90,16 @@ export async function findCareTeam(ctx: SubgraphContext, id: string): Promise<Ca
   return team;
 }
 
-/** The team by id, for someone with access to its patient's records. */
+/** The team by id, for someone who may change its patient's plans (NOT_FOUND, then FORBIDDEN). */
 export async function requireCareTeam(ctx: SubgraphContext, id: string): Promise<CareTeamRecord> {
   const team = await findCareTeam(ctx, id);
-  await assertPatientAccess(ctx, team.patientId);
+  await assertCarePlansWrite(ctx, team.patientId, 'CareTeam');
   return team;
 }
+
+/** Team members a screen pages through: at most this many per team (the default, and the ceiling of `first`). */
+export const MEMBERS_DEFAULT = 100;
+export const MEMBERS_MAX = MAX_PAGE_SIZE;
 
 /**
  * Runs a membership change with the team row locked, so concurrent changes to one
@@ -106,14 +118,22 @@ async function changeTeam<T>(ctx: SubgraphContext, teamId: string, change: (m: E
 
 @Resolver(() => Patient)
 export class PatientCareResolver {
-  @FieldResolver(() => [CareTeam], { description: "The patient's care teams (visible to their members)" })
+  @FieldResolver(() => [CareTeam], {
+    nullable: true,
+    description: "The patient's care teams, oldest first: for the care team, a clinician who broke the glass, and admins (FORBIDDEN otherwise)",
+  })
   async careTeams(@Root() patient: Patient, @Ctx() ctx: SubgraphContext) {
-    return visibleRows(ctx, await careTeamsByPatient(ctx).load(patient.id));
+    await assertCarePlansRead(ctx, patient.id, 'CareTeam');
+    return careTeamsByPatient(ctx).load(patient.id);
   }
 
-  @FieldResolver(() => [CarePlan], { description: "The patient's care plans (visible to their care team)" })
+  @FieldResolver(() => [CarePlan], {
+    nullable: true,
+    description: "The patient's care plans, oldest first: for the care team, a clinician who broke the glass, and admins (FORBIDDEN otherwise)",
+  })
   async carePlans(@Root() patient: Patient, @Ctx() ctx: SubgraphContext) {
-    return visibleRows(ctx, await carePlansByPatient(ctx).load(patient.id));
+    await assertCarePlansRead(ctx, patient.id, 'CarePlan');
+    return carePlansByPatient(ctx).load(patient.id);
   }
 }
 
@@ -133,9 +153,12 @@ export class CareTeamMemberResolver {
 
 @Resolver(() => CareTeam)
 export class CareTeamResolver {
-  @Query(() => CareTeam, { nullable: true, description: 'A care team, for its members and admins' })
-  careTeam(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return visibleById(ctx, careTeamById(ctx), id);
+  @Query(() => CareTeam, { nullable: true, description: "A care team, for the patient's care team and admins: null when there is none, FORBIDDEN when you may not see it" })
+  async careTeam(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
+    const team = isUuid(id) ? await careTeamById(ctx).load(id) : null;
+    if (!team) return null;
+    await assertCarePlansRead(ctx, team.patientId, 'CareTeam');
+    return team;
   }
 
   @FieldResolver(() => Patient)
@@ -143,9 +166,13 @@ export class CareTeamResolver {
     return { id: team.patientId };
   }
 
-  @FieldResolver(() => [CareTeamMember])
-  members(@Root() team: CareTeamRecord, @Ctx() ctx: SubgraphContext) {
-    return membersByTeam(ctx).load(team.id);
+  @FieldResolver(() => [CareTeamMember], { description: `Members past and present, by start of membership: the first \`first\` (default ${MEMBERS_DEFAULT}, at most ${MEMBERS_MAX})` })
+  async members(
+    @Root() team: CareTeamRecord,
+    @Ctx() ctx: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+  ) {
+    return (await membersByTeam(ctx).load(team.id)).slice(0, pageSize(first, MEMBERS_DEFAULT));
   }
 
   @FieldResolver(() => CareTeamMember, { nullable: true, description: 'The current care coordinator' })
@@ -162,8 +189,10 @@ export class CareTeamResolver {
 
   @Mutation(() => CareTeam, { description: 'Forms an active care team for a patient who has none, with exactly one care coordinator' })
   async formCareTeam(@Arg('input') input: FormCareTeamInput, @Ctx() ctx: SubgraphContext) {
-    assertCanFormTeam(ctx);
     if (!isUuid(input.patientId)) throw badInput('patientId must be a patient id', 'patientId');
+    // The table: care coordinators (and admins) enroll a patient who has no active team.
+    await ctx.access.assert(input.patientId, PatientData.ENROLLMENT, 'write', 'CareTeam');
+    if (!(await isKnownPatient(ctx.db, input.patientId))) throw notFound('Patient', input.patientId);
     const name = input.name.trim();
     if (!name) throw badInput('name must not be empty', 'name');
     const now = new Date();

@@ -9,7 +9,8 @@ import {
   type FieldChange,
 } from '../domain';
 import { CareTeamMemberRecord, CareTeamRecord, CcmTimeEntryRecord } from '../data/entities';
-import { assertCanLogTimeFor, assertPatientAccess, canAccessPatient } from './access';
+import { PatientData } from '../../../shared/access';
+import { assertCanLogTimeFor } from './access';
 import { practitionerById, snapshotByPatient } from './loaders';
 import { toPractitioner } from './practitioner';
 import { CcmMonth, CcmTimeEntry, Patient, Practitioner } from './types';
@@ -52,10 +53,10 @@ function ccmMonthLoader(ctx: SubgraphContext) {
 
 @Resolver(() => Patient)
 export class PatientCcmResolver {
-  @FieldResolver(() => CcmMonth, { nullable: true, description: "One calendar month (YYYY-MM) of CCM time and its billable codes; null when you may not see the patient's records" })
+  @FieldResolver(() => CcmMonth, { nullable: true, description: "One calendar month (YYYY-MM) of CCM time and its billable codes; FORBIDDEN when you may not read the patient's CCM time" })
   async ccmMonth(@Root() patient: Patient, @Arg('month') month: string, @Ctx() ctx: SubgraphContext): Promise<CcmMonth | null> {
     const m = parseCalendarMonth(month);
-    if (!(await canAccessPatient(ctx, patient.id))) return null;
+    await ctx.access.assert(patient.id, PatientData.CCM_TIME, 'read', 'CcmTimeEntry');
     const [{ entries, planRevised }, snapshot] = await Promise.all([
       ccmMonthLoader(ctx).load(keyOf({ patientId: patient.id, month: m.month })),
       snapshotByPatient(ctx).load(patient.id),
@@ -83,7 +84,7 @@ export class CcmTimeResolver {
   @Mutation(() => CcmTimeEntry, { description: "Logs care-management minutes for a patient (yours, or a member's when you coordinate the team)" })
   async logCcmTime(@Arg('input') input: LogCcmTimeInput, @Ctx() ctx: SubgraphContext) {
     if (!isUuid(input.patientId)) throw badInput('patientId must be a patient id', 'patientId');
-    await assertPatientAccess(ctx, input.patientId);
+    await ctx.access.assert(input.patientId, PatientData.CCM_TIME, 'write', 'CcmTimeEntry');
     assertMinutes(input.minutes);
     const performedOn = assertPerformedOn(input.performedOn, new Date());
     const activity = input.activity.trim();

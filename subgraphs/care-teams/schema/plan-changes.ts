@@ -13,7 +13,7 @@ import {
   CarePlanStatus, assertExpectedVersion, carePlanLifecycle, type CarePlanChangeKind, type FieldChange,
 } from '../domain';
 import { CarePlanActivityRecord, CarePlanRecord, CareTeamMemberRecord, GoalRecord } from '../data/entities';
-import { assertPatientAccess } from './access';
+import { assertCarePlansWrite } from './access';
 import { activitiesByPlan, carePlanById, goalsByPlan, revisionsByPlan } from './loaders';
 
 /** The fields a revision tracks, per record. */
@@ -21,11 +21,11 @@ export const PLAN_FIELDS: (keyof CarePlanRecord)[] = ['title', 'description', 's
 export const GOAL_FIELDS: (keyof GoalRecord)[] = ['description', 'lifecycleStatus', 'achievementStatus', 'targetMeasure', 'targetValue', 'targetDueDate', 'ownerPractitionerId'];
 export const ACTIVITY_FIELDS: (keyof CarePlanActivityRecord)[] = ['kind', 'description', 'status', 'assigneePractitionerId', 'assigneeRole', 'dueAt', 'completedAt', 'outcome'];
 
-/** The plan by id: NOT_FOUND when missing, FORBIDDEN for anyone outside the patient's care team. */
+/** The plan by id, to change it: NOT_FOUND when missing, FORBIDDEN when the table refuses CARE_PLANS write. */
 export async function requireCarePlan(ctx: SubgraphContext, id: string): Promise<CarePlanRecord> {
   const plan = isUuid(id) ? await carePlanById(ctx).load(id) : null;
   if (!plan) throw notFound('CarePlan', id);
-  await assertPatientAccess(ctx, plan.patientId);
+  await assertCarePlansWrite(ctx, plan.patientId, 'CarePlan');
   return plan;
 }
 

@@ -7,7 +7,7 @@ import type { SubgraphContext } from '../../../shared/subgraph';
 import { TcmStepKind, TcmStepStatus, medicationReconciliationDueAfterVisit, tcmStepStatus } from '../domain';
 import { TransitionalCareEpisodeRecord, TransitionalCareStepRecord } from '../data/entities';
 import { episodePayload } from '../data/patient-events';
-import { assertPatientAccess, visibleById, visibleRows } from './access';
+import { assertCarePlansRead, assertCarePlansWrite } from './access';
 import { episodeById, episodesByPatient, stepsByEpisode } from './loaders';
 import { Patient, TransitionalCareEpisode, TransitionalCareStep } from './types';
 
@@ -21,9 +21,13 @@ class CompleteTransitionalCareStepInput {
 
 @Resolver(() => Patient)
 export class PatientTransitionalCareResolver {
-  @FieldResolver(() => [TransitionalCareEpisode], { description: 'Transitional care episodes, newest discharge first (visible to the care team)' })
+  @FieldResolver(() => [TransitionalCareEpisode], {
+    nullable: true,
+    description: 'Transitional care episodes, newest discharge first: for the care team, a clinician who broke the glass, and admins (FORBIDDEN otherwise)',
+  })
   async transitionalCareEpisodes(@Root() patient: Patient, @Ctx() ctx: SubgraphContext) {
-    return visibleRows(ctx, await episodesByPatient(ctx).load(patient.id));
+    await assertCarePlansRead(ctx, patient.id, 'TransitionalCareEpisode');
+    return episodesByPatient(ctx).load(patient.id);
   }
 }
 
@@ -37,9 +41,12 @@ export class TransitionalCareStepResolver {
 
 @Resolver(() => TransitionalCareEpisode)
 export class TransitionalCareEpisodeResolver {
-  @Query(() => TransitionalCareEpisode, { nullable: true })
-  transitionalCareEpisode(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return visibleById(ctx, episodeById(ctx), id);
+  @Query(() => TransitionalCareEpisode, { nullable: true, description: 'Null when there is none, FORBIDDEN when you may not see it' })
+  async transitionalCareEpisode(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
+    const episode = isUuid(id) ? await episodeById(ctx).load(id) : null;
+    if (!episode) return null;
+    await assertCarePlansRead(ctx, episode.patientId, 'TransitionalCareEpisode');
+    return episode;
   }
 
   @FieldResolver(() => Patient)
@@ -56,7 +63,7 @@ export class TransitionalCareEpisodeResolver {
   async completeTransitionalCareStep(@Arg('input') input: CompleteTransitionalCareStepInput, @Ctx() ctx: SubgraphContext) {
     const episode = isUuid(input.episodeId) ? await episodeById(ctx).load(input.episodeId) : null;
     if (!episode) throw notFound('TransitionalCareEpisode', input.episodeId);
-    await assertPatientAccess(ctx, episode.patientId);
+    await assertCarePlansWrite(ctx, episode.patientId, 'TransitionalCareEpisode');
     const completedAt = input.completedAt ?? new Date();
     if (completedAt.getTime() > Date.now()) throw badInput('completedAt cannot be in the future', 'completedAt');
     if (completedAt.getTime() < episode.dischargedAt.getTime()) throw badInput('A transitional care step is done after the discharge', 'completedAt');

@@ -4,7 +4,8 @@
  * team, and open transitional care steps for the teams they coordinate.
  */
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { pageSize } from '../../../shared/pagination';
+import { PatientData } from '../../../shared/access';
+import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { CarePlanStatus, CareTeamRole, CareTeamStatus, OPEN_ACTIVITY_STATUSES } from '../domain';
 import { assertCareTeamRole } from './access';
@@ -58,12 +59,14 @@ const WORKLIST_SQL = `
 @Resolver(() => WorklistItem)
 export class WorklistResolver {
   @Query(() => [WorklistItem], { description: "Your open activities and due transitional care steps, across your patients: overdue first, then by due time, then by risk tier (HIGH first)" })
-  async myWorklist(@Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true, description: 'At most this many (default 100, up to 200)' }) first?: number | null): Promise<WorklistEntry[]> {
+  async myWorklist(@Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true, description: `At most this many (default 100, up to ${MAX_PAGE_SIZE})` }) first?: number | null): Promise<WorklistEntry[]> {
     // Only the caller's own active memberships count, so the list is theirs by construction.
-    assertCareTeamRole(ctx);
-    const rows: WorklistRow[] = await ctx.db.query(WORKLIST_SQL, [
+    assertCareTeamRole(ctx, 'have a care team worklist');
+    const found: WorklistRow[] = await ctx.db.query(WORKLIST_SQL, [
       ctx.principal.sub, CareTeamStatus.ACTIVE, CarePlanStatus.ACTIVE, OPEN_ACTIVITY_STATUSES, new Date(), CareTeamRole.CARE_COORDINATOR, pageSize(first, 100),
     ]);
+    // The table has the last word (and the audit trail notes each patient served): a list across patients keeps what it allows.
+    const rows = await ctx.access.filter(found, (r) => r.patient_id, PatientData.CARE_PLANS, 'WorklistItem');
     return rows.map((r) => ({
       kind: r.kind, itemId: r.item_id, parentId: r.parent_id, patientId: r.patient_id, careTeamId: r.care_team_id,
       dueAt: r.due_at, overdue: r.overdue, riskTier: r.risk_tier,

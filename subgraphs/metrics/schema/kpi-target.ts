@@ -20,7 +20,7 @@ export class KpiTarget {
 
 @Resolver(() => KpiTarget)
 export class KpiTargetResolver {
-  @Query(() => [KpiTarget])
+  @Query(() => [KpiTarget], { nullable: true, description: 'Optional on a screen: null (with an error naming the service) when metrics is unavailable' })
   kpiTargets(@Ctx() ctx: SubgraphContext) {
     requireRole(ctx.principal, [...CLINICAL_ROLES, Role.ANALYST, Role.ADMIN], 'read KPI targets');
     return ctx.db.getRepository(KpiTargetRecord).find({ order: { key: 'ASC' } });

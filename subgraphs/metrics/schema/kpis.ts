@@ -13,17 +13,17 @@ import {
 
 @Resolver(() => KpiReport)
 export class KpiReportResolver {
-  @Query(() => KpiReport, { description: "The program's KPIs for a period and cohort (analysts and admins: any cohort; care team members: their panel)" })
+  @Query(() => KpiReport, { nullable: true, description: "The program's KPIs for a period and cohort (analysts and admins: any cohort; care team members: their panel)" })
   async kpis(@Ctx() ctx: SubgraphContext, @Arg('filter', () => KpiFilter, { nullable: true }) filter?: KpiFilter): Promise<KpiReport> {
     return report(scopeOf(ctx, await audienceFor(ctx, filter), filter));
   }
 
-  @Query(() => KpiFigure, { description: 'One KPI for a period and cohort' })
+  @Query(() => KpiFigure, { nullable: true, description: 'One KPI for a period and cohort' })
   async kpi(@Arg('key', () => KpiKey) key: KpiKey, @Ctx() ctx: SubgraphContext, @Arg('filter', () => KpiFilter, { nullable: true }) filter?: KpiFilter): Promise<KpiFigure> {
     return kpiFigureFor(ctx, key, scopeOf(ctx, await audienceFor(ctx, filter), filter));
   }
 
-  @Query(() => [KpiFigure], { description: 'One KPI per calendar month of the period (default: the last 12 months)' })
+  @Query(() => [KpiFigure], { nullable: true, description: 'One KPI per calendar month of the period (default: the last 12 months)' })
   async kpiSeries(@Arg('key', () => KpiKey) key: KpiKey, @Ctx() ctx: SubgraphContext, @Arg('filter', () => KpiFilter, { nullable: true }) filter?: KpiFilter): Promise<KpiFigure[]> {
     const scope = scopeOf(ctx, await audienceFor(ctx, filter), filter);
     return Promise.all(monthlyScopes(scope).map((s) => kpiFigureFor(ctx, key, s)));
@@ -71,7 +71,7 @@ export class KpiReportResolver {
   @FieldResolver(() => [KpiReport], { description: 'The same report for each calendar month of the period' })
   monthly(@Root() r: KpiReport): KpiReport[] { return monthlyScopes(r.scope).map(report); }
 
-  @Query(() => MetricsFreshness, { description: 'How far the figures trail the event log' })
+  @Query(() => MetricsFreshness, { nullable: true, description: 'How far the figures trail the event log' })
   async metricsFreshness(@Ctx() ctx: SubgraphContext): Promise<MetricsFreshness> {
     assertStaff(ctx);
     return readModelFreshness(ctx.db, requestNow(ctx));
@@ -80,7 +80,7 @@ export class KpiReportResolver {
 
 @Resolver(() => ReferralPerformance)
 export class ReferralPerformanceResolver {
-  @Query(() => ReferralPerformance, { description: "Closed-loop referral figures; partner staff see their own organization's" })
+  @Query(() => ReferralPerformance, { nullable: true, description: "Closed-loop referral figures; partner staff see their own organization's" })
   @Directive(PARTNER)
   async referralPerformance(
     @Ctx() ctx: SubgraphContext,

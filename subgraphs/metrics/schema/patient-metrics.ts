@@ -13,7 +13,7 @@ import { utilizationCounts, type UtilizationCounts } from '../data/figures';
 import { awaitReadModel } from '../data/read-model';
 import { utilizationWindows } from '../domain/period';
 import { validateSurveyResponse } from '../domain/survey';
-import { assertPatientAccess, assertTeamFigures } from './access';
+import { assertPatientMetrics, assertTeamFigures } from './access';
 import { report, requestNow, scopeOf } from './report';
 import { CareTeam, CommunityPartner, KpiReport, PartnerReferralPerformance, Patient, PatientUtilization, SatisfactionSurvey } from './types';
 
@@ -21,10 +21,10 @@ import { CareTeam, CommunityPartner, KpiReport, PartnerReferralPerformance, Pati
 export class PatientUtilizationResolver {
   @FieldResolver(() => PatientUtilization, {
     nullable: true,
-    description: "Hospital use from the metrics read model (PHI: the patient's care team members and admins)",
+    description: "Hospital use from the metrics read model (PHI: the patient's care team, a clinician who broke the glass, admins; FORBIDDEN otherwise)",
   })
   async utilization(@Root() patient: Patient, @Ctx() ctx: SubgraphContext): Promise<PatientUtilization> {
-    await assertPatientAccess(ctx, patient.id, "read the patient's utilization");
+    await assertPatientMetrics(ctx, patient.id, 'read', 'PatientUtilization');
     const asOf = requestNow(ctx);
     const u = await ctx.loaders
       .get<string, UtilizationCounts>('metrics:utilization', (ids) => utilizationCounts(ctx.db, ids, utilizationWindows(asOf)))
@@ -35,7 +35,10 @@ export class PatientUtilizationResolver {
 
 @Resolver(() => CareTeam)
 export class CareTeamPerformanceResolver {
-  @FieldResolver(() => KpiReport, { description: "The program's KPIs for this care team's patients (analysts, admins and the team's members)" })
+  @FieldResolver(() => KpiReport, {
+    nullable: true,
+    description: "The program's KPIs for this care team's patient (analysts, admins and the team's members; FORBIDDEN otherwise)",
+  })
   async performance(
     @Root() team: CareTeam,
     @Ctx() ctx: SubgraphContext,
@@ -75,7 +78,7 @@ async function isKnownPatient(ctx: SubgraphContext, patientId: string): Promise<
 export class SatisfactionSurveyResolver {
   @Mutation(() => SatisfactionSurvey, { description: "Records a patient's satisfaction survey response (the patient's care team members and admins)" })
   async recordSatisfactionSurvey(@Arg('input') input: RecordSatisfactionSurveyInput, @Ctx() ctx: SubgraphContext): Promise<SatisfactionSurveyRecord> {
-    await assertPatientAccess(ctx, input.patientId, 'record a satisfaction survey');
+    await assertPatientMetrics(ctx, input.patientId, 'write', 'SatisfactionSurvey');
     const response = validateSurveyResponse(input, new Date());
     if (!isUuid(input.patientId) || !(await isKnownPatient(ctx, input.patientId))) throw notFound('Patient', input.patientId);
     return ctx.db.transaction(async (m) => {
