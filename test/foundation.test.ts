@@ -107,8 +107,10 @@ describe('through the gateway', () => {
       expect(res.data!.patients.edges).toHaveLength(n);
       return { patients: hub.counters.patients.count - before.p, careTeams: hub.counters['care-teams'].count - before.c };
     };
-    const five = await measure(5);
-    const fifty = await measure(50);
+    // Background work (a consumer's poll) can land inside one measurement: take the smaller of two.
+    const least = (a: { patients: number; careTeams: number }, b: { patients: number; careTeams: number }) => ({ patients: Math.min(a.patients, b.patients), careTeams: Math.min(a.careTeams, b.careTeams) });
+    const five = least(await measure(5), await measure(5));
+    const fifty = least(await measure(50), await measure(50));
     expect(fifty).toEqual(five);
     expect(fifty.careTeams).toBeLessThanOrEqual(3);
     // The page and its count, the patients' references, and the request's one audit insert (written before the answer leaves).
