@@ -37,8 +37,8 @@ const { values: args } = parseArgs({
 });
 
 const ALIAS_ATTACK = `{ ${Array.from({ length: 1000 }, (_, i) => `p${i}: patients(first: 200) { edges { node { id conditions { code } encounters { id } } } }`).join(' ')} }`;
-const PARTNER_ATTACK = `{ ${Array.from({ length: 1000 }, (_, i) => `r${i}: myReferrals { id }`).join(' ')} }`;
-const COST_ATTACK = `{ ${Array.from({ length: 12 }, (_, i) => `p${i}: patients(first: 200) { edges { node { id conditions { code } encounters { id } careTeams { members { role } } } } }`).join(' ')} }`;
+const PARTNER_ATTACK = `{ ${Array.from({ length: 1000 }, (_, i) => `r${i}: myReferrals { totalCount }`).join(' ')} }`;
+const COST_ATTACK = `{ ${Array.from({ length: 12 }, (_, i) => `p${i}: patients(first: 200) { edges { node { id conditions { code } encounters { id } careTeams { members { edges { node { role } } } } } } }`).join(' ')} }`;
 
 async function post(url: string, token: string, query: string): Promise<{ ms: number; status: number; code?: string }> {
   const t0 = performance.now();

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     // The statement behind the series, captured from the function the resolver calls, and its plan.
     const captured: { sql: string; params: unknown[] }[] = [];
     const recording = { query: (sql: string, params: unknown[]) => (captured.push({ sql, params }), metrics.ds.query(sql, params)) } as unknown as DataSource;
-    await readmissionCounts(recording, {}, monthlyPeriods(resolvePeriod({}, new Date())).map((p) => ({ from: p.from, to: p.to, careTeamId: null })));
+    await readmissionCounts(recording, {}, monthlyPeriods(resolvePeriod({}, new Date())).map((p) => ({ from: p.from, to: p.to, careTeamId: null })), new Date());
     const plan = (await cursor.query(`EXPLAIN ANALYZE ${captured[0].sql}`, captured[0].params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
     console.log(`plan of the series SQL:\n  ${plan.join('\n  ')}`);
 

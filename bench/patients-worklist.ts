@@ -7,13 +7,19 @@
  * p50/p95/p99 of sequential runs after warm-up (issue 3 target: p95 < 50 ms at
  * 100,000 patients). Prints the plans of the SQL it sends (EXPLAIN ANALYZE), which
  * must use the worklist index, not a sequential scan.
+ *
+ * Then keyset paging (issue 17): for each order, a care coordinator's population
+ * worklist page 1 and the page at offset 10,000 (its cursor found by walking the
+ * list), timed interleaved, side by side with their ratio (target ≤ 1.5×), the deep
+ * page checked against OFFSET in SQL and its plan printed.
  */
 import 'reflect-metadata';
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { mintDevToken, Role } from '../shared/auth';
+import { Role } from '../shared/auth';
+import { createInternalTokenSigner } from '../shared/internal-token';
 import { QueryCounter, resolveDatabaseUrl } from '../shared/database';
 import { openSubgraphDatabase, startSubgraph } from '../shared/subgraph';
 import { createScratchDatabase, formatSummary, summarize, timedGraphQL, releaseScratchDatabase, runBenchmark } from './support';
@@ -30,6 +36,16 @@ const WORKLIST = `query Worklist {
 }`;
 
 /** Remembers the SQL the subgraph sends, to EXPLAIN exactly that. */
+/**
+ * Subgraphs answer only the gateway's internal token (shared/internal-token.ts): sign
+ * one as the gateway would, for a care coordinator, whose worklist is the whole
+ * population (a nurse's is their own panel, empty in a patients-only seed).
+ */
+const signInternal = createInternalTokenSigner();
+const coordinatorToken = () => signInternal({
+  principal: { sub: 'bench-coordinator', roles: [Role.CARE_COORDINATOR], expiresAt: new Date(Date.now() + 3600_000) }, endpoint: 'clinical', channel: 'http',
+});
+
 class SqlRecorder extends QueryCounter {
   recording = false;
   readonly statements: { sql: string; params: unknown[] }[] = [];
@@ -84,7 +100,7 @@ async function main(): Promise<void> {
     const recorder = new SqlRecorder();
     const subgraph = await startSubgraph(patientsSubgraph, { databaseUrl, port: 0, counter: recorder, withoutWorkers: true });
     try {
-      const token = await mintDevToken({ sub: 'bench-nurse', roles: [Role.NURSE] });
+      const token = await coordinatorToken();
       const once = () => timedGraphQL<{ patients: { totalCount: number; edges: unknown[] } }>(subgraph.url, token, WORKLIST);
 
       recorder.recording = true;
@@ -114,11 +130,93 @@ async function main(): Promise<void> {
       }
       await explain.end();
       console.log(seqScan ? 'WARNING: a sequential scan on patients.patient' : 'index use: no sequential scan on patients.patient');
+
+      for (const orderBy of ['RISK_DESC', 'NAME'] as const) {
+        await deepPage({ url: subgraph.url, databaseUrl, token: await coordinatorToken(), orderBy, patients: count, runs, warmup, recorder });
+      }
     } finally {
       await subgraph.stop();
     }
   } finally {
     await releaseScratchDatabase(scratch, values.keep!);
+  }
+}
+
+const PAGE_SIZE = 50;
+const DEEP_OFFSET = 10_000;
+const page = (orderBy: string) => `query Page($after: String) { patients(orderBy: ${orderBy}, first: ${PAGE_SIZE}, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  edges { node { id mrn givenName familyName postalCode chronicConditionCount ccmEligible risk { score tier dischargedAt } } } } }`;
+/** The same orders as data/patient-search.ts WORKLIST_KEYSETS, as OFFSET would read them. */
+const ORDER_SQL = {
+  RISK_DESC: `coalesce(lace_score, -1) DESC, coalesce(risk_discharged_at, '-infinity'::timestamptz) DESC, id DESC`,
+  NAME: `lower(family_name), lower(given_name), id`,
+};
+
+interface DeepPage {
+  url: string; databaseUrl: string; token: string; orderBy: keyof typeof ORDER_SQL; patients: number; runs: number; warmup: number; recorder: SqlRecorder;
+}
+
+/** Page 1 against the page at offset 10,000 (or as deep as the population allows), same query, interleaved runs. */
+async function deepPage({ url, databaseUrl, token, orderBy, patients, runs, warmup, recorder }: DeepPage): Promise<void> {
+  const walkSize = 200;
+  const offset = Math.max(walkSize, Math.min(DEEP_OFFSET, Math.floor((patients - PAGE_SIZE) / walkSize) * walkSize));
+  // The cursor of row offset - 1: walk there 200 rows at a time, as a client following endCursor would.
+  let after: string | null = null;
+  for (let read = 0; read < offset; read += walkSize) {
+    const res: { body: { data?: { patients: { pageInfo: { endCursor: string } } }; errors?: unknown[] } } = await timedGraphQL(url, token,
+      `query($after: String) { patients(orderBy: ${orderBy}, first: ${walkSize}, after: $after) { pageInfo { endCursor } } }`, { after });
+    if (res.body.errors) throw new Error(`walking the worklist failed: ${JSON.stringify(res.body.errors)}`);
+    after = res.body.data!.patients.pageInfo.endCursor;
+  }
+  const query = page(orderBy);
+  const first = () => timedGraphQL<{ patients: { edges: { node: { id: string } }[] } }>(url, token, query, { after: null });
+  const deep = () => timedGraphQL<{ patients: { edges: { node: { id: string } }[] } }>(url, token, query, { after });
+
+  // The deep page is the one OFFSET would give: same rows, same order.
+  recorder.statements.length = 0;
+  recorder.recording = true;
+  const probe = await deep();
+  recorder.recording = false;
+  if (probe.body.errors) throw new Error(`deep page failed: ${JSON.stringify(probe.body.errors)}`);
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    const { rows } = await sql.query(`SELECT id FROM patients.patient ORDER BY ${ORDER_SQL[orderBy]} OFFSET ${offset} LIMIT ${PAGE_SIZE}`);
+    const same = JSON.stringify(rows.map((r: { id: string }) => r.id)) === JSON.stringify(probe.body.data!.patients.edges.map((e) => e.node.id));
+    if (!same) throw new Error(`the keyset page at ${offset} is not OFFSET ${offset}`);
+
+    for (let i = 0; i < warmup; i++) { await first(); await deep(); }
+    const t1: number[] = [];
+    const tDeep: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      t1.push((await first()).ms);
+      tDeep.push((await deep()).ms);
+    }
+    const a = summarize(t1);
+    const b = summarize(tDeep);
+    const ratio = b.p50 / a.p50;
+    const ratio95 = b.p95 / a.p95;
+    console.log(`\nworklist paging, orderBy ${orderBy}, ${patients} patients (care coordinator: the whole population), ${PAGE_SIZE} rows a page, ${runs} interleaved runs:`);
+    console.log(`  page 1                 ${formatSummary(a)}`);
+    console.log(`  page at offset ${String(offset).padEnd(7)} ${formatSummary(b)}`);
+    console.log(`  deep / first: p50 ${ratio.toFixed(2)}×, p95 ${ratio95.toFixed(2)}× — target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'} (the deep page equals OFFSET ${offset} in SQL)`);
+
+    // What OFFSET would cost in SQL alone, against the keyset condition the subgraph sent.
+    const timeSql = async (text: string, params: unknown[] = []) => {
+      const { rows: plan } = await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params);
+      return (plan[0]['QUERY PLAN'][0] as { 'Execution Time': number })['Execution Time'];
+    };
+    const keysetSql = recorder.statements.find((s) => /__key0/.test(s.sql));
+    if (keysetSql) {
+      const offsetMs = await timeSql(`SELECT id FROM patients.patient ORDER BY ${ORDER_SQL[orderBy]} OFFSET ${offset} LIMIT ${PAGE_SIZE + 1}`);
+      const keysetMs = await timeSql(keysetSql.sql, keysetSql.params);
+      const { rows: plan } = await sql.query(`EXPLAIN (ANALYZE, BUFFERS) ${keysetSql.sql}`, keysetSql.params);
+      console.log(`  SQL alone at offset ${offset}: keyset ${keysetMs.toFixed(2)} ms, OFFSET ${offsetMs.toFixed(2)} ms`);
+      console.log(`  keyset plan:\n    ${plan.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n    ')}`);
+    }
+  } finally {
+    await sql.end();
   }
 }
 

@@ -52,15 +52,18 @@ import {
 import express from 'express';
 import { CLINICAL_ROLES, Role, bearerToken, hasRole, type Principal, type TokenVerifier } from '../shared/auth';
 import { forbidden } from '../shared/errors';
-import { BODY_LIMIT, maskErrors, refuseSubscriptionsOverHttp } from '../shared/http';
+import { BODY_LIMIT, maskErrors, refuseSubscriptionsOverHttp, requestMetrics } from '../shared/http';
 import { deadlinePlugin, graphqlLimits } from '../shared/limits';
 import type { Logger } from '../shared/logger';
+import { traceRequests } from '../shared/telemetry';
 import { requestIdOf } from './server';
 
 export const PARTNER_TAG = 'partner';
 export const PARTNER_PATH = '/partner/graphql';
 
 export class ContractError extends Error {}
+/** The supergraph has nothing for partners (no Query field tagged): /partner/graphql is not served. */
+export class NoContractError extends ContractError {}
 
 type Field = FieldDefinition<ObjectType | InterfaceType>;
 type InputValue = ArgumentDefinition<Field> | InputFieldDefinition;
@@ -143,7 +146,7 @@ export function buildContractSupergraph(supergraphSdl: string, tag = PARTNER_TAG
   const roots = schema.schemaDefinition.roots().map((r) => r.type);
   roots.forEach(visit);
   const query = schema.schemaDefinition.rootType('query');
-  if (!query || !reachable.has(query)) throw new ContractError(`The "${tag}" contract has no Query field: tag at least one with @tag(name: "${tag}")`);
+  if (!query || !reachable.has(query)) throw new NoContractError(`The "${tag}" contract has no Query field: tag at least one with @tag(name: "${tag}")`);
 
   // Mark everything else @inaccessible.
   let inaccessible = existingInaccessible;
@@ -227,9 +230,47 @@ export interface PartnerEndpoint {
   stop(): Promise<void>;
 }
 
-/** Starts a second ApolloGateway on the contract supergraph and mounts it on `app` at /partner/graphql. */
-export async function mountPartnerEndpoint(app: express.Express, o: PartnerEndpointOptions): Promise<PartnerEndpoint> {
-  let contractSdl = buildContractSupergraph(o.supergraphSdl);
+/**
+ * What /partner/graphql answers when the supergraph has no partner contract: any
+ * supergraph may be served (SUPERGRAPH_PATH), and one from elsewhere (a conformance
+ * suite, another team's graph) has no `partner` tags. /graphql serves it all the same.
+ */
+function mountNoContract(app: express.Express, reason: string): void {
+  app.use(PARTNER_PATH, (_req, res) => {
+    res.status(404).json({
+      errors: [{
+        message: `There is no partner contract in this supergraph, so ${PARTNER_PATH} serves nothing (${reason})`,
+        extensions: { code: 'NOT_FOUND', reason: 'NO_PARTNER_CONTRACT' },
+      }],
+    });
+  });
+}
+
+/**
+ * Starts a second ApolloGateway on the contract supergraph and mounts it on `app` at
+ * /partner/graphql; or, when the supergraph holds no partner contract, mounts the
+ * NO_PARTNER_CONTRACT answer there and returns undefined. Any other contract error
+ * (a contract that would be invalid) still fails start-up: it must never leak.
+ */
+export async function mountPartnerEndpoint(app: express.Express, o: PartnerEndpointOptions): Promise<PartnerEndpoint | undefined> {
+  let contractSdl: string;
+  try {
+    contractSdl = buildContractSupergraph(o.supergraphSdl);
+  } catch (err) {
+    if (!(err instanceof NoContractError)) throw err;
+    o.log.warn({ path: PARTNER_PATH, reason: err.message }, 'no partner contract in this supergraph: /partner/graphql answers NO_PARTNER_CONTRACT; /graphql serves the whole supergraph');
+    mountNoContract(app, err.message);
+    // A later supergraph with a contract needs a restart to be served there (the endpoint is mounted once).
+    o.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+      try {
+        buildContractSupergraph(coreSupergraphSdl);
+        o.log.warn('the new supergraph has a partner contract: restart the gateway to serve /partner/graphql');
+      } catch {
+        // still no contract: nothing to say
+      }
+    });
+    return undefined;
+  }
   const gateway = new ApolloGateway({
     supergraphSdl: async ({ update }) => {
       // A new supergraph for /graphql is a new contract here; a contract that fails to build keeps the old one.
@@ -249,13 +290,15 @@ export async function mountPartnerEndpoint(app: express.Express, o: PartnerEndpo
   // The same query limits as /graphql (shared/limits.ts); the rate limit and deadline are mounted in front by server.ts.
   const limits = graphqlLimits('gateway');
   const server = new ApolloServer<PartnerContext>({
-    gateway, ...limits, plugins: [...limits.plugins, deadlinePlugin(), refuseSubscriptionsOverHttp()], formatError: maskErrors(o.log),
+    gateway, ...limits, plugins: [...limits.plugins, deadlinePlugin(), refuseSubscriptionsOverHttp(), requestMetrics('gateway-partner')], formatError: maskErrors(o.log),
     includeStacktraceInErrorResponses: false, stopOnTerminationSignals: false,
   });
   await server.start();
   app.use(
     PARTNER_PATH,
     express.json({ limit: BODY_LIMIT }),
+    // The same request id, trace and log line as /graphql (shared/telemetry.ts).
+    traceRequests('gateway', o.log),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const token = bearerToken(req.headers.authorization);

@@ -16,18 +16,21 @@ import type express from 'express';
 import { Pool } from 'pg';
 import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
+import { AuditWriter, migrateAuditTrail } from '../shared/audit';
 import { createWatchedPool, resolveDatabaseUrl } from '../shared/database';
 import { forbidden } from '../shared/errors';
 import { createInternalTokenSigner, type Endpoint } from '../shared/internal-token';
-import { PgNotifyTransport, type EventTransport } from '../shared/events';
+import { latestEventPosition, PgNotifyTransport, type EventTransport } from '../shared/events';
 import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
 import { deadlinePlugin, graphqlLimits, RateLimiter, rateLimit, requestDeadline, requestSignal } from '../shared/limits';
 import { logger } from '../shared/logger';
+import { watchLive, watchPool } from '../shared/metrics';
 import { LiveExecutor } from './live/executor';
 import { EventFeed } from './live/feed';
 import { SubscriptionManager } from './live/subscriptions';
 import { attachLiveEndpoints, type LiveServer } from './live/ws';
+import { corsAllowlist, mountDevSignIn, serveConsole } from './console';
 import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
 import { SubgraphDataSource, type SubgraphFetchOptions } from './subgraph-fetch';
 
@@ -123,6 +126,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   const redisUrl = o.redisUrl === undefined ? config.redisUrl : (o.redisUrl ?? undefined);
   const transport: EventTransport = redisUrl ? new RedisStreamTransport(redisUrl, databaseUrl) : new PgNotifyTransport(databaseUrl);
   const feed = new EventFeed(pool, transport);
+  // Live deliveries are recorded here, per subscriber, before they are sent (shared/audit.ts).
+  const deliveryAudit = new AuditWriter(pool, () => migrateAuditTrail(databaseUrl));
   await feed.start();
 
   let executor: LiveExecutor | undefined;
@@ -150,7 +155,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     executor = new LiveExecutor(coreSupergraphSdl, dataSource);
     if (manager) manager.replaceExecutor(executor);
-    else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays);
+    else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'clinical' } });
   });
 
   const limits = graphqlLimits('gateway');
@@ -162,6 +167,15 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   let partner: PartnerEndpoint | undefined;
   let partnerExecutor: LiveExecutor | undefined;
   let partnerManager: SubscriptionManager | undefined;
+  // Read when /metrics is scraped (shared/metrics.ts).
+  const unwatch = [
+    watchPool('gateway', pool),
+    watchLive({
+      connections: () => live?.connections() ?? 0,
+      subscriptions: () => (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0),
+      feedLag: async () => Math.max(0, Number(BigInt(await latestEventPosition(pool)) - feed.head)),
+    }),
+  ];
   const http = await startHttpService<GatewayContext>(
     {
       name: 'gateway',
@@ -182,35 +196,52 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
         await Promise.all(Object.entries({ ...subgraphUrlsOf(sdl), ...urls }).map(async ([name, url]) => {
           if (!url || name === 'live') return;
           const readyUrl = url.replace(/\/graphql\/?$/, '/ready');
-          checks[name] = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? 'ok' : `not ready (${r.status})`), () => 'unreachable');
+          // Only a 5xx is "not ready": a subgraph from another supergraph may have no /ready at all (404, 400), yet it answers.
+          checks[name] = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) }).then((r) => (r.status < 500 ? 'ok' : `not ready (${r.status})`), () => 'unreachable');
         }));
-        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+        const ready = Object.values(checks).every((c) => c === 'ok');
+        // Subscriptions only: 'ok', or what the feed still waits for. Queries are served meanwhile, so it does not gate readiness.
+        checks.eventFeed = feed.status();
+        return { ready, checks };
       },
       health: () => ({ transport: redisUrl ? 'redis' : 'postgres', subscriptions: (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0), connections: live?.connections() ?? 0, eventPosition: feed.head.toString() }),
       mount: async (app, httpServer) => {
+        // Browser apps (gateway/console.ts): CORS_ORIGINS before the front door, so a preflight costs no rate-limit token.
+        app.use(['/graphql', PARTNER_PATH], corsAllowlist());
+        mountDevSignIn(app, log);
         app.use('/graphql', ...frontDoor);
         app.use(PARTNER_PATH, ...frontDoor);
         // /partner/graphql: the partner contract of the same supergraph (gateway/partner-contract.ts).
+        // Undefined when the supergraph has no partner contract (one not composed here): that path then answers NO_PARTNER_CONTRACT.
         partner = await mountPartnerEndpoint(app, { supergraphSdl: initialSdl, gateway, buildService: ({ name, url }) => partnerDataSource(name, url!), verify, log });
-        // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.
-        partnerExecutor = new LiveExecutor(partner.contractSdl(), partnerDataSource);
-        partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays);
-        partner.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-          if (coreSupergraphSdl === partnerExecutor!.supergraphSdl) return;
-          partnerExecutor = new LiveExecutor(coreSupergraphSdl, partnerDataSource);
-          partnerManager!.replaceExecutor(partnerExecutor);
-        });
         const contract = partner;
+        if (contract) {
+          // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.
+          partnerExecutor = new LiveExecutor(contract.contractSdl(), partnerDataSource);
+          partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'partner' } });
+          contract.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+            if (coreSupergraphSdl === partnerExecutor!.supergraphSdl) return;
+            partnerExecutor = new LiveExecutor(coreSupergraphSdl, partnerDataSource);
+            partnerManager!.replaceExecutor(partnerExecutor);
+          });
+        }
+        // A subscription while the feed is not up yet (database unreachable at start) answers a retryable SERVICE_UNAVAILABLE.
+        const liveManager = (m: () => SubscriptionManager) => () => {
+          feed.assertLive();
+          return m();
+        };
         live = attachLiveEndpoints(
           httpServer,
           [
-            { path: '/graphql', schema: () => executor!.apiGraphQLSchema, executor: () => executor!, manager: () => manager!, refuse: refuseOnClinicalEndpoint },
-            { path: PARTNER_PATH, schema: () => contract.apiSchema(), executor: () => partnerExecutor!, manager: () => partnerManager!, refuse: refuseOnPartnerEndpoint },
+            { path: '/graphql', schema: () => executor!.apiGraphQLSchema, executor: () => executor!, manager: liveManager(() => manager!), refuse: refuseOnClinicalEndpoint },
+            ...(contract ? [{ path: PARTNER_PATH, schema: () => contract.apiSchema(), executor: () => partnerExecutor!, manager: liveManager(() => partnerManager!), refuse: refuseOnPartnerEndpoint }] : []),
           ],
           verify,
           config.subscriptionQueueLimit,
           log,
         );
+        // The care team console at / (dist/console); /graphql, /partner/graphql, /health, /ready, /metrics keep their answers.
+        serveConsole(app, log);
       },
     },
     { host: o.host ?? config.host, port: o.port ?? config.port('gateway') },
@@ -231,6 +262,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       await http.stop();
       await partner?.stop();
       await feed.stop();
+      for (const u of unwatch) u();
       await pool.end();
     },
   };

@@ -17,9 +17,9 @@ export const SAMPLE_QUERY = `query Worklist {
   patients(first: 3) {
     totalCount
     edges { node { mrn givenName familyName
-      careTeams { name members { role practitionerId } }
+      careTeams { name members(first: 10) { edges { node { role practitionerId } } } }
       carePlans { title status version }
-      referrals { status partner { name } } } }
+      referrals(first: 5) { totalCount edges { node { status partner { name } } } } } }
   }
   kpiTargets { key target comparator }
 }`;

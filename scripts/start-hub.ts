@@ -9,12 +9,15 @@
  * nobody uses it — it runs in its own process group, so the terminal's Ctrl-C does
  * not reach it directly.
  */
+// First: OpenTelemetry must patch http, express, graphql and pg before they load (when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+import '../shared/telemetry-preload';
 import 'reflect-metadata';
 import { config, SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import { resolveDatabaseUrl, stopEmbeddedPostgres, waitForDatabase } from '../shared/database';
 import { guardProcess, stopOnSignals } from '../shared/http';
 import { logger } from '../shared/logger';
 import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
+import { stopTelemetry } from '../shared/telemetry';
 import { startGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
 import { curlExample, demoTokens, SAMPLE_QUERY } from './demo';
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     await starting.catch(() => undefined); // whatever started is stopped below
     await gateway?.stop();
     for (const name of [...SUBGRAPH_NAMES].reverse()) await subgraphs[name]?.stop();
+    await stopTelemetry();
     await stopEmbeddedPostgres();
   }, log);
 

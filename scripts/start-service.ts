@@ -8,12 +8,15 @@
  * stops it cleanly at any moment, during start-up too: drain HTTP, end live
  * subscriptions, stop consumers and pools, exit 0.
  */
+// First: OpenTelemetry must patch http, express, graphql and pg before they load (when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+import '../shared/telemetry-preload';
 import 'reflect-metadata';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import { resolveDatabaseUrl, stopEmbeddedPostgres, waitForDatabase } from '../shared/database';
 import { guardProcess, stopOnSignals } from '../shared/http';
 import { logger } from '../shared/logger';
 import { startSubgraph } from '../shared/subgraph';
+import { stopTelemetry } from '../shared/telemetry';
 import { startGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
 
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     abort.abort();
     await starting.catch(() => undefined); // a start that fails or is aborted leaves nothing to stop
     await service?.stop();
+    await stopTelemetry(); // the last spans are exported before exit
     await stopEmbeddedPostgres();
   }, log);
   await starting;

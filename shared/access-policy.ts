@@ -10,7 +10,7 @@
  * - The population worklist (identity, risk tier and drivers, enrollment, whether a
  *   team manages the patient) is for care coordinators and admins, who find and
  *   enroll patients; every other clinician sees it for their own patients.
- * - The clinical record (conditions, encounters, social needs, consents, referrals
+ * - The clinical record (conditions, medications, assessments, encounters, social needs, consents, referrals
  *   and their notes, care plans, CCM time, patient-level figures) is read by active
  *   members of the patient's active care team, and by a clinician who broke the glass
  *   (read only, for BREAK_THE_GLASS_MINUTES, flagged in the audit trail).
@@ -33,6 +33,10 @@ export enum PatientData {
   DEMOGRAPHICS = 'DEMOGRAPHICS',
   /** Problem list: conditions (diagnoses). */
   CONDITIONS = 'CONDITIONS',
+  /** Medication list (MedicationStatement) and medication reconciliation. */
+  MEDICATIONS = 'MEDICATIONS',
+  /** Standardized clinical assessments (QuestionnaireResponse: PHQ-9, GAD-7); social-needs screening is SOCIAL_NEEDS. */
+  ASSESSMENTS = 'ASSESSMENTS',
   /** Admissions, discharges, ED and other visits, LACE at discharge. */
   ENCOUNTERS = 'ENCOUNTERS',
   SOCIAL_NEEDS = 'SOCIAL_NEEDS',
@@ -83,6 +87,10 @@ export const MEMBER_WRITERS: Record<PatientData, readonly Role[]> = {
   [PatientData.DEMOGRAPHICS]: [Role.CARE_COORDINATOR, Role.NURSE, Role.SOCIAL_WORKER, Role.COMMUNITY_HEALTH_WORKER],
   // Condition.asserter: the diagnosing clinician.
   [PatientData.CONDITIONS]: [Role.PHYSICIAN, Role.NURSE],
+  // Reconciliation after discharge is pharmacist or nurse work (CMS TCM); prescribers keep the list too.
+  [PatientData.MEDICATIONS]: [Role.PHARMACIST, Role.NURSE, Role.PHYSICIAN],
+  // Who administers screening instruments (QuestionnaireResponse.author) in care management.
+  [PatientData.ASSESSMENTS]: [Role.CARE_COORDINATOR, Role.NURSE, Role.PHYSICIAN, Role.SOCIAL_WORKER, Role.COMMUNITY_HEALTH_WORKER],
   // Encounters a care team learns of (a reported ED visit, a home visit) besides the ADT feed.
   [PatientData.ENCOUNTERS]: [Role.CARE_COORDINATOR, Role.NURSE, Role.PHYSICIAN, Role.COMMUNITY_HEALTH_WORKER],
   [PatientData.SOCIAL_NEEDS]: [Role.SOCIAL_WORKER, Role.COMMUNITY_HEALTH_WORKER, Role.CARE_COORDINATOR, Role.NURSE],
@@ -108,6 +116,8 @@ const words: Record<PatientData, string> = {
   WORKLIST: 'the population worklist entry',
   DEMOGRAPHICS: 'the registration',
   CONDITIONS: 'conditions',
+  MEDICATIONS: 'medications',
+  ASSESSMENTS: 'assessments',
   ENCOUNTERS: 'encounters',
   SOCIAL_NEEDS: 'social needs',
   CONSENTS: 'consents',

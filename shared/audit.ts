@@ -8,7 +8,11 @@
  * - Reads: every access check that lets patient data through notes the patient
  *   (shared/access.ts), and the subgraph writes one record per request and purpose
  *   before its answer leaves (`AuditCollector.flush`); if that insert fails, the
- *   request fails — nothing is served unrecorded.
+ *   request fails — nothing is served unrecorded. Concurrent requests' records share
+ *   one INSERT and one commit (`AuditWriter`, group commit).
+ * - Live deliveries: the gateway records each event it delivers, per subscriber
+ *   (service `gateway`, channel `subscription`), before it is sent: a delivery may be
+ *   answered from the event alone, and a shared execution fetches once for a group.
  * - Writes: `recordEvent` appends a write record in the write's own transaction for
  *   every patient-level event a request causes (every change emits one), so a write
  *   and its audit commit or roll back together.
@@ -159,6 +163,60 @@ export async function appendAudit(db: Queryable, records: readonly AuditRecord[]
   );
 }
 
+/** Most records one INSERT carries; a longer queue is written in several. */
+const MAX_GROUP = 500;
+
+/**
+ * Group commit for read records. The chain trigger holds its lock until the commit
+ * (its fsync included), so one transaction per request would queue every reader
+ * behind every other's fsync; here the records of whoever waits while a commit is in
+ * flight go into the next INSERT together, and each caller's promise settles when
+ * its own records are durable (or rejects with the INSERT's error).
+ */
+export class AuditWriter {
+  private queue: { records: readonly AuditRecord[]; done: (err?: unknown) => void }[] = [];
+  private writing = false;
+  private prepared: Promise<void> | undefined;
+
+  /** `prepare` runs once before the first INSERT (again after it fails): the gateway migrates the trail lazily, so a database down at start does not stop it. */
+  constructor(private readonly db: Queryable, private readonly prepare?: () => Promise<void>) {}
+
+  append(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0 || config.audit === 'off') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        let count = 0;
+        let take = 0;
+        while (take < this.queue.length && (take === 0 || count + this.queue[take].records.length <= MAX_GROUP)) count += this.queue[take++].records.length;
+        const group = this.queue.splice(0, take);
+        try {
+          if (this.prepare) {
+            this.prepared ??= this.prepare().catch((err) => {
+              this.prepared = undefined;
+              throw err;
+            });
+            await this.prepared;
+          }
+          await appendAudit(this.db, group.flatMap((g) => g.records));
+          for (const g of group) g.done();
+        } catch (err) {
+          for (const g of group) g.done(err ?? new Error('audit insert failed'));
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
 /** What a request is, for its audit records. */
 export interface AuditRequest {
   requestId: string | null;
@@ -223,10 +281,10 @@ export class AuditCollector {
     }));
   }
 
-  async flush(db: Queryable): Promise<void> {
+  async flush(writer: AuditWriter): Promise<void> {
     const records = this.records();
     this.reads.clear();
-    await appendAudit(db, records);
+    await writer.append(records);
   }
 }
 
@@ -235,6 +293,15 @@ function topFieldsOf(document: DocumentNode): string | null {
     if (d.kind === Kind.OPERATION_DEFINITION) return d.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')).join(',');
   }
   return null;
+}
+
+/** `Type{field,…}` for every type an operation selects fields of, root types aside: what a delivery of it shows. */
+export function describeSelection(document: DocumentNode, schema: GraphQLSchema): string[] {
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  return [...selectedFieldsByType(document, schema)]
+    .filter(([type]) => !roots.has(type))
+    .map(([type, fields]) => `${type}{${[...fields].sort().join(',')}}`)
+    .sort();
 }
 
 /** Fields selected per type, as the schema types them (root fields, entity fragments, nested selections alike). */

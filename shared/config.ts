@@ -1,6 +1,7 @@
 /**
  * Environment configuration for every service, read in one place so the README's
- * configuration table and the code cannot drift apart. Nothing else reads process.env.
+ * configuration table and the code cannot drift apart. Nothing else reads process.env
+ * (OpenTelemetry's standard OTEL_* variables aside, which its SDK reads itself).
  */
 import path from 'node:path';
 
@@ -18,10 +19,14 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   metrics: 4004,
 };
 
-const env = (name: string): string | undefined => {
+/** One variable, unset when empty. Modules with their own settings (shared/limits.ts) read through this, not process.env. */
+export const env = (name: string): string | undefined => {
   const v = process.env[name];
   return v === undefined || v === '' ? undefined : v;
 };
+/** NODE_ENV: production turns off development conveniences (introspection, field suggestions, the dev sign-in). */
+export const nodeEnv = (): string => env('NODE_ENV') ?? 'development';
+export const isProduction = (): boolean => nodeEnv() === 'production';
 const int = (name: string, fallback: number): number => {
   const v = env(name);
   if (v === undefined) return fallback;
@@ -43,6 +48,8 @@ export const config = {
     return env(subgraphUrlVariable(name)) ?? `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
   },
   get supergraphPath() { return path.resolve(PROJECT_ROOT, env('SUPERGRAPH_PATH') ?? 'supergraph.graphql'); },
+  /** Origins (scheme://host[:port]) whose browser apps may call the gateway (CORS), comma-separated; none when unset. */
+  get corsOrigins() { return (env('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean); },
   get jwtSecret() { return env('JWT_SECRET'); },
   get jwksUrl() { return env('JWT_JWKS_URL'); },
   get jwtIssuer() { return env('JWT_ISSUER'); },
@@ -59,7 +66,7 @@ export const config = {
   get audit() { return (env('HUB_AUDIT') ?? 'on') as 'on' | 'off'; },
   /** How long the gateway waits for one subgraph fetch. */
   get subgraphTimeoutMs() { return int('SUBGRAPH_TIMEOUT_MS', 10_000); },
-  get logLevel() { return env('LOG_LEVEL') ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'); },
+  get logLevel() { return env('LOG_LEVEL') ?? (nodeEnv() === 'test' ? 'silent' : 'info'); },
   get seed() { return (env('SEED') ?? 'demo') as 'demo' | 'none'; },
   get seedPatients() { return int('SEED_PATIENTS', 200); },
   get redisUrl() { return env('REDIS_URL'); },
@@ -72,6 +79,8 @@ export const config = {
   get eventPollMs() { return int('EVENT_POLL_MS', 2000); },
   /** Holidays excluded from CMS TCM business days: comma-separated ISO dates (care-teams parses and checks them). */
   get tcmHolidays() { return env('TCM_HOLIDAYS') ?? ''; },
+  /** The organization's IANA time zone: TCM business/calendar days and CCM billing months are its local dates (shared/time-zone.ts checks it). */
+  get hubTimeZone() { return env('HUB_TIME_ZONE') ?? 'UTC'; },
   get dbPoolSize() { return int('DB_POOL_SIZE', 10); },
   /** Longest one SQL statement may run (PostgreSQL statement_timeout on every pool connection); 0 = no limit. */
   get dbStatementTimeoutMs() { return int('DB_STATEMENT_TIMEOUT_MS', 15_000); },

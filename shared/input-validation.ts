@@ -21,13 +21,16 @@ export const MAX_TEXT_LENGTH = 10_000;
 /**
  * Shorter maxima, by the argument's (or input field's) name — one naming rule per
  * kind of value, so a new field is covered by its name:
- * identifiers (`id`, `…Id`, `…Ids` items, `mrn`, `after`/`before` cursors) 128;
+ * identifiers (`id`, `…Id`, `…Ids` items, `mrn`) 128; page cursors (`after`, `before`,
+ * `cursor`) 4,096, since a keyset cursor carries its row's sort key (two names, at most
+ * 200 characters each: shared/pagination.ts);
  * codes and short tokens (`code`, `…Code`, `system`, `language`, `…Language`, `kind`, `category`) 64;
  * contact data (`phone`, `email`) 254; names and titles (`name`, `…Name`, `title`) 200;
  * addresses and urls (`…address…`, `url`, `website`) 1,000.
  */
 export const LENGTH_RULES: readonly { test: RegExp; max: number; what: string }[] = [
-  { test: /^(id|ids|mrn|after|before|cursor)$|Ids?$/, max: 128, what: 'an identifier' },
+  { test: /^(after|before|cursor)$/, max: 4_096, what: 'a cursor' },
+  { test: /^(id|ids|mrn)$|Ids?$/, max: 128, what: 'an identifier' },
   { test: /^(code|system|language|kind|category|sex|status)$|(Code|Language)$/, max: 64, what: 'a code' },
   { test: /^(phone|email|telecom)$|(Phone|Email)$/, max: 254, what: 'contact data' },
   { test: /^(name|title)$|(Name|Title)$/, max: 200, what: 'a name' },

@@ -53,11 +53,11 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { env, isProduction, nodeEnv } from './config';
 import { MAX_PAGE_SIZE } from './pagination';
 
 export type LimitSide = 'gateway' | 'subgraph';
 
-const env = (name: string): string | undefined => (process.env[name] === '' ? undefined : process.env[name]);
 const positiveInt = (name: string, fallback: number): number => {
   const v = env(name);
   if (v === undefined) return fallback;
@@ -69,7 +69,7 @@ const flag = (name: string, fallback: boolean): boolean => {
   const v = env(name);
   return v === undefined ? fallback : v === 'true' || v === '1';
 };
-const production = () => process.env.NODE_ENV === 'production';
+const production = isProduction;
 
 /** The documented defaults (README, "Limits"); each has the environment variable of its key. */
 export const LIMIT_DEFAULTS = {
@@ -301,7 +301,7 @@ const deadline = new AsyncLocalStorage<{ signal: AbortSignal; timeoutMs: number 
 export const requestSignal = (): AbortSignal | undefined => deadline.getStore()?.signal;
 
 export const requestTimeoutMs = () => positiveInt('GATEWAY_REQUEST_TIMEOUT_MS', LIMIT_DEFAULTS.GATEWAY_REQUEST_TIMEOUT_MS);
-export const rateLimitPerMinute = () => positiveInt('RATE_LIMIT_PER_MINUTE', process.env.NODE_ENV === 'test' ? 0 : LIMIT_DEFAULTS.RATE_LIMIT_PER_MINUTE);
+export const rateLimitPerMinute = () => positiveInt('RATE_LIMIT_PER_MINUTE', nodeEnv() === 'test' ? 0 : LIMIT_DEFAULTS.RATE_LIMIT_PER_MINUTE);
 
 /**
  * Express middleware: the request gets a deadline (GATEWAY_REQUEST_TIMEOUT_MS); when

@@ -14,7 +14,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { PatientAccess } from './access';
-import { AuditCollector, migrateAuditTrail } from './audit';
+import { AuditCollector, AuditWriter, migrateAuditTrail } from './audit';
 import { bearerToken, type Principal } from './auth';
 import { CreateCareRelationships1733000000100, startRelationshipConsumer } from './care-relationships';
 import { config, type SubgraphName } from './config';
@@ -26,6 +26,7 @@ import { Loaders } from './federation';
 import { startHttpService, type RunningHttpService } from './http';
 import { graphqlLimits } from './limits';
 import { logger, type Logger } from './logger';
+import { watchPool, type PoolStats } from './metrics';
 
 /** What every resolver receives as `@Ctx()`. */
 export interface SubgraphContext {
@@ -110,6 +111,7 @@ export async function openSubgraphDatabase(m: SubgraphModule, url: string, count
  */
 function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<SubgraphContext> {
   const partnerFields = partnerCoordinates(schema);
+  const audit = new AuditWriter(db);
   return {
     async requestDidStart() {
       return {
@@ -120,7 +122,7 @@ function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<
         async willSendResponse({ contextValue, response }) {
           if (!contextValue.audit?.pending) return;
           try {
-            await contextValue.audit.flush(db);
+            await contextValue.audit.flush(audit);
           } catch (err) {
             contextValue.log.error({ err, requestId: contextValue.requestId }, 'audit records could not be written; answer withheld');
             if (response.body.kind === 'single') {
@@ -138,6 +140,8 @@ function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<
 export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise<RunningSubgraph> {
   const log = logger(m.name);
   const ds = await openSubgraphDatabase(m, o.databaseUrl, o.counter);
+  // TypeORM's postgres driver keeps its node-postgres pool as `master`: its use is a /metrics gauge.
+  const unwatchPool = watchPool(m.name, (ds.driver as unknown as { master: PoolStats }).master);
   const schema = await m.buildSchema();
   const verify = createCallerVerifier();
   const limits = graphqlLimits('subgraph');
@@ -184,6 +188,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
     stop: async () => {
       await http.stop();
       await Promise.all(workers.map((w) => w.stop()));
+      unwatchPool();
       await ds.destroy();
     },
   };

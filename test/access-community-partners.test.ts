@@ -88,16 +88,16 @@ describe.each(cells)('$role, $relationship', ({ role, relationship }) => {
 
   it('reads a referral by id, with its note and history, as the table says', async () => {
     const id = await adminDraft(patientId());
-    const res = await hub.query(`query($id: ID!) { referral(id: $id) { id note history { status } } }`, { id }, token());
-    if (expectDecided(res, 'read')) expect(res.data!.referral).toEqual({ id, note: 'Needs groceries', history: [{ status: 'DRAFT' }] });
+    const res = await hub.query(`query($id: ID!) { referral(id: $id) { id note history { edges { node { status } } } } }`, { id }, token());
+    if (expectDecided(res, 'read')) expect(res.data!.referral).toEqual({ id, note: 'Needs groceries', history: { edges: [{ node: { status: 'DRAFT' } }] } });
     else expect(res.data?.referral ?? null).toBeNull();
   });
 
   it("reads the patient's referrals (Patient.referrals, as the gateway asks for them) as the table says", async () => {
     await adminDraft(patientId());
-    const res = await subgraphQuery(hub, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { id referrals { id } } } }`,
+    const res = await subgraphQuery(hub, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { id referrals { edges { node { id } } } } } }`,
       { r: [{ __typename: 'Patient', id: patientId() }] }, principal);
-    if (expectDecided(res, 'read')) expect(res.data!._entities[0].referrals.length).toBeGreaterThan(0);
+    if (expectDecided(res, 'read')) expect(res.data!._entities[0].referrals.edges.length).toBeGreaterThan(0);
     else expect(res.errors![0].path).toEqual(['_entities', 0, 'referrals']);
   });
 
@@ -146,7 +146,7 @@ describe('the model, cell by cell (independently of decide)', () => {
 
 describe('refusal at a field, and bounded lists', () => {
   it("a coordinator outside the team sees the patient's worklist entry; Patient.referrals alone is FORBIDDEN at its path", async () => {
-    const res = await hub.query(`query($id: ID!) { patient(id: $id) { familyName referrals { id } } }`, { id: patientOf[Relationship.NOT_MEMBER] }, await hub.token({ sub: 'coord-elsewhere', roles: [Role.CARE_COORDINATOR] }));
+    const res = await hub.query(`query($id: ID!) { patient(id: $id) { familyName referrals { edges { node { id } } } } }`, { id: patientOf[Relationship.NOT_MEMBER] }, await hub.token({ sub: 'coord-elsewhere', roles: [Role.CARE_COORDINATOR] }));
     expect(res.data!.patient).toEqual({ familyName: 'Outsider', referrals: null });
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({ path: ['patient', 'referrals'], extensions: { code: 'FORBIDDEN', reason: 'NOT_ON_CARE_TEAM' } });
@@ -162,21 +162,23 @@ describe('refusal at a field, and bounded lists', () => {
     expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ purpose: 'BREAK_THE_GLASS', reason: expect.stringMatching(/^break-the-glass .+: Unconscious/) })]));
   });
 
-  it('Patient.referrals and history take `first`, at most 200', async () => {
+  it('Patient.referrals and history take `first`, at most 200 (pages: test/pagination.test.ts)', async () => {
     const member = patientOf[Relationship.MEMBER];
     const sw = { sub: subOf(Role.SOCIAL_WORKER), roles: [Role.SOCIAL_WORKER] };
     const id = await adminDraft(member);
     await hub.query(`mutation($id: ID!) { cancelReferral(id: $id, reason: "Duplicate") { id } }`, { id }, tokens.get(Role.SOCIAL_WORKER)!);
-    const Q = `query($r: [_Any!]!, $n: Int) { _entities(representations: $r) { ... on Patient { referrals(first: $n) { id createdAt } } } }`;
+    const Q = `query($r: [_Any!]!, $n: Int) { _entities(representations: $r) { ... on Patient { referrals(first: $n) { edges { node { id createdAt } } } } } }`;
     const one = await subgraphQuery(hub, Q, { r: [{ __typename: 'Patient', id: member }], n: 1 }, sw);
     const all = await subgraphQuery(hub, Q, { r: [{ __typename: 'Patient', id: member }], n: 200 }, sw);
-    expect(one.data!._entities[0].referrals).toHaveLength(1);
-    expect(all.data!._entities[0].referrals.length).toBeGreaterThan(1);
-    expect(one.data!._entities[0].referrals[0]).toEqual(all.data!._entities[0].referrals[0]); // newest first
+    expect(one.data!._entities[0].referrals.edges).toHaveLength(1);
+    expect(all.data!._entities[0].referrals.edges.length).toBeGreaterThan(1);
+    expect(one.data!._entities[0].referrals.edges[0]).toEqual(all.data!._entities[0].referrals.edges[0]); // newest first
     const tooMany = await subgraphQuery(hub, Q, { r: [{ __typename: 'Patient', id: member }], n: 201 }, sw);
     expect(tooMany.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    const history = await hub.query(`query($id: ID!) { referral(id: $id) { first: history(first: 1) { status } all: history { status } } }`, { id }, tokens.get(Role.SOCIAL_WORKER)!);
-    expect(history.data!.referral).toEqual({ first: [{ status: 'DRAFT' }], all: [{ status: 'DRAFT' }, { status: 'CANCELLED' }] });
+    const history = await hub.query(`query($id: ID!) { referral(id: $id) { first: history(first: 1) { edges { node { status } } } all: history { edges { node { status } } } } }`, { id }, tokens.get(Role.SOCIAL_WORKER)!);
+    const statuses = (c: { edges: { node: { status: string } }[] }) => c.edges.map((e) => e.node.status);
+    expect(statuses(history.data!.referral.first)).toEqual(['DRAFT']);
+    expect(statuses(history.data!.referral.all)).toEqual(['DRAFT', 'CANCELLED']);
   });
 });
 
@@ -187,7 +189,7 @@ describe('the partner side', () => {
     expect(sent.errors).toBeUndefined();
     const id = sent.data!.createReferral.id;
     const partner = await hub.token(CALLERS.foodBank);
-    const res = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id note category history { status } } }`, { id }, partner);
+    const res = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id note category history { edges { node { status } } } } }`, { id }, partner);
     expect(res.errors).toBeUndefined();
     const disclosures = (): Promise<{ entities: string[]; actor_org: string; endpoint: string; reason: string }[]> => hub.subgraphs['community-partners'].ds.query(
       `SELECT entities, actor_org, endpoint, reason FROM hub_audit.audit_event
@@ -213,10 +215,10 @@ describe('the partner side', () => {
 
   it('myReferrals is bounded by `first` and lists only consented rows', async () => {
     const partner = await hub.token(CALLERS.foodBank);
-    const one = await partnerQuery(hub, `{ myReferrals(first: 1) { id } }`, {}, partner);
+    const one = await partnerQuery(hub, `{ myReferrals(first: 1) { edges { node { id } } } }`, {}, partner);
     expect(one.errors).toBeUndefined();
-    expect(one.data!.myReferrals).toHaveLength(1);
-    const tooMany = await partnerQuery(hub, `{ myReferrals(first: 500) { id } }`, {}, partner);
+    expect(one.data!.myReferrals.edges).toHaveLength(1);
+    const tooMany = await partnerQuery(hub, `{ myReferrals(first: 500) { edges { node { id } } } }`, {}, partner);
     expect(tooMany.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 });

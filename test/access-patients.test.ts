@@ -28,6 +28,7 @@ const mrns = new Map<Relationship, string>();
 
 const READ_FIELDS: [PatientData, string][] = [
   [PatientData.CONDITIONS, 'conditions'], [PatientData.ENCOUNTERS, 'encounters'], [PatientData.SOCIAL_NEEDS, 'socialNeeds'], [PatientData.CONSENTS, 'consents'],
+  [PatientData.MEDICATIONS, 'medications'], [PatientData.ASSESSMENTS, 'assessments'],
 ];
 const CHART = `query($id: ID!) { patient(id: $id) { id familyName ${READ_FIELDS.map(([, f]) => `${f} { id }`).join(' ')} } }`;
 const WORKLIST = `query($mrn: String!) { patients(filter: { search: $mrn }) { totalCount edges { node { id careManaged } } } }`;
@@ -38,6 +39,10 @@ const WRITES: [PatientData, string, (patientId: string) => Record<string, unknow
   [PatientData.ENCOUNTERS, `mutation($i: RecordEncounterInput!) { recordEncounter(input: $i) { id } }`, (patientId) => ({ i: { patientId, kind: 'OUTPATIENT', startedAt: now() } })],
   [PatientData.SOCIAL_NEEDS, `mutation($i: RecordSocialNeedInput!) { recordSocialNeed(input: $i) { id } }`, (patientId) => ({ i: { patientId, category: 'FOOD_INSECURITY' } })],
   [PatientData.CONSENTS, `mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, (patientId) => ({ i: { patientId, kind: 'CCM_SERVICES' } })],
+  [PatientData.MEDICATIONS, `mutation($i: RecordMedicationInput!) { recordMedication(input: $i) { id } }`, (patientId) => ({ i: { patientId, code: '314076', display: 'Lisinopril 10 mg oral tablet', source: 'PATIENT_REPORTED' } })],
+  [PatientData.ASSESSMENTS, `mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { id } }`, (patientId) => ({
+    i: { patientId, instrument: 'GAD-7', answers: Array.from({ length: 7 }, (_, n) => ({ linkId: `gad7-${n + 1}`, answerCode: 'not-at-all' })) },
+  })],
 ];
 
 async function register(label: string): Promise<{ id: string; mrn: string }> {

@@ -2,8 +2,9 @@
  * The audit trail's read side through the gateway (issue 10): after a scripted session
  * — a coordinator registers and enrolls a patient, a social worker records a need and
  * a sharing consent, reads the chart and refers, a partner reads the referral with the
- * patient's contact through /partner/graphql — `auditEvents` holds exactly the records
- * the patients subgraph should have written; `npm run audit:verify`'s function passes,
+ * patient's contact through /partner/graphql, accepts it while the partner and the
+ * social worker follow it live — `auditEvents` holds exactly the records the patients
+ * subgraph and the gateway (live deliveries) should have written; `npm run audit:verify`'s function passes,
  * and names the position of a row altered by hand; the accounting of disclosures lists
  * each partner disclosure of the patient and nothing else.
  */
@@ -13,6 +14,7 @@ import { Role } from '../shared/auth';
 import { describeReport, verifyAuditTrail } from '../scripts/audit-verify';
 import { FOOD_BANK, partnerUrl, seedDirectory } from './partner-fixtures';
 import { startHub, type GraphQLResponse, type TestHub } from './support/hub';
+import { subscribe } from './support/live';
 
 let hub: TestHub;
 let db: Client;
@@ -29,10 +31,10 @@ function ok<T = any>(res: GraphQLResponse<T>): T {
 }
 
 const AUDIT = `query($filter: AuditEventFilter, $first: Int, $after: String) { auditEvents(filter: $filter, first: $first, after: $after) {
-  edges { cursor node { position requestId service endpoint actor actorRoles actorOrganization action operation entities patientIds purpose reason } }
+  edges { cursor node { position requestId service endpoint channel actor actorRoles actorOrganization action operation entities patientIds purpose reason } }
   pageInfo { hasNextPage endCursor } } }`;
 const DISCLOSURES = `query($id: ID!) { accountingOfDisclosures(patientId: $id) { disclosedAt recipientOrganization recipient shared requestId } }`;
-const PARTNER_READ = `{ myReferrals { id patient { givenName familyName phone } } }`;
+const PARTNER_READ = `{ myReferrals { edges { node { id patient { givenName familyName phone } } } } }`;
 
 async function register(familyName: string): Promise<string> {
   const id = ok(await hub.query(`mutation($i: RegisterPatientInput!) { registerPatient(input: $i) { id } }`, {
@@ -61,16 +63,30 @@ beforeAll(async () => {
   ok(await hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, { i: { patientId, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id } }, socialWorker));
   ok(await hub.query(`query($id: ID!) { patient(id: $id) { familyName socialNeeds { category } consents { kind } } }`, { id: patientId }, socialWorker));
   await hub.settle(); // community-partners learns the consent and the need from events before the referral
-  ok(await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, { i: { patientId, partnerId: FOOD_BANK.id, socialNeedId: need, priority: 'ROUTINE', send: true } }, socialWorker));
-  const seen = ok(await hub.query(PARTNER_READ, {}, partner, partnerUrl(hub))).myReferrals;
+  const referralId = ok(await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, { i: { patientId, partnerId: FOOD_BANK.id, socialNeedId: need, priority: 'ROUTINE', send: true } }, socialWorker)).createReferral.id;
+  const seen = ok(await hub.query(PARTNER_READ, {}, partner, partnerUrl(hub))).myReferrals.edges.map((e: { node: unknown }) => e.node);
   expect(seen).toEqual([expect.objectContaining({ patient: { givenName: 'Rosa', familyName: 'Garcia', phone: '+1-617-555-0199' } })]);
+
+  // Live: the partner follows its referrals (the patient's name comes from the patients subgraph),
+  // the social worker the patient's referrals (answered from the event alone); the partner accepts.
+  const partnerLive = subscribe(partnerUrl(hub), partner, `subscription { referralUpdated { status patient { givenName } } }`);
+  const teamLive = subscribe(hub.gatewayUrl, socialWorker, `subscription($p: ID!) { referralStatusChanged(patientId: $p) { status } }`, { p: patientId });
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // both subscribed before the change
+    ok(await hub.query(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, partner, partnerUrl(hub)));
+    await Promise.all([partnerLive.waitFor(1, 10_000), teamLive.waitFor(1, 10_000)]);
+    expect(partnerLive.results[0].data).toEqual({ referralUpdated: { status: 'accepted', patient: { givenName: 'Rosa' } } });
+    expect(teamLive.results[0].data).toEqual({ referralStatusChanged: { status: 'accepted' } });
+  } finally {
+    await Promise.all([partnerLive.dispose(), teamLive.dispose()]);
+  }
 });
 afterAll(async () => {
   await db?.end();
   await hub?.stop();
 });
 
-interface Node { position: string; requestId: string; service: string; endpoint: string; actor: string; actorOrganization: string | null; action: string; operation: string | null; entities: string[]; patientIds: string[]; purpose: string; reason: string | null }
+interface Node { position: string; requestId: string; service: string; endpoint: string; channel: string; actor: string; actorOrganization: string | null; action: string; operation: string | null; entities: string[]; patientIds: string[]; purpose: string; reason: string | null }
 
 async function auditOf(filter: Record<string, unknown>, first = 100): Promise<Node[]> {
   return ok(await hub.query(AUDIT, { filter, first }, privacyOfficer)).auditEvents.edges.map((e: { node: Node }) => e.node);
@@ -78,7 +94,7 @@ async function auditOf(filter: Record<string, unknown>, first = 100): Promise<No
 
 describe('auditEvents', () => {
   it('holds exactly the records the patients subgraph wrote for the session, newest first', async () => {
-    const records = (await auditOf({ patientId })).filter((r) => r.service === 'patients');
+    const records = (await auditOf({ patientId })).filter((r) => r.service === 'patients' && r.channel === 'http');
     const shape = records.map((r) => [r.actor, r.action, r.purpose, r.endpoint, r.entities.map((e) => e.replace(/\{.*\}/, '')).join(',')]);
     expect(shape).toEqual([
       ['aud-partner', 'READ', 'PARTNER_DISCLOSURE', 'partner', 'Patient'],
@@ -99,9 +115,23 @@ describe('auditEvents', () => {
     expect(new Set(requests).size).toBe(5);
     expect(records[2].requestId).toBe(records[3].requestId);
     expect(records[5].requestId).toBe(records[6].requestId);
+    // The live fetch of the partner's subscription, at the subgraph that served the patient's name.
+    const liveFetch = (await auditOf({ patientId })).filter((r) => r.service === 'patients' && r.channel === 'subscription');
+    expect(liveFetch.map((r) => [r.actor, r.purpose, r.endpoint, r.entities])).toEqual([['aud-partner', 'PARTNER_DISCLOSURE', 'partner', ['Patient{givenName}']]]);
     // The other services recorded their own writes for this patient (the team, the referral).
     const services = new Set((await auditOf({ patientId })).filter((r) => r.action === 'WRITE').map((r) => r.service));
     expect(services).toEqual(new Set(['patients', 'care-teams', 'community-partners']));
+  });
+
+  it('holds one record per live delivery, per subscriber, written by the gateway', async () => {
+    const deliveries = (await auditOf({ patientId })).filter((r) => r.service === 'gateway');
+    expect(deliveries.map((r) => [r.actor, r.action, r.channel, r.endpoint, r.purpose, r.entities]).sort()).toEqual([
+      ['aud-partner', 'READ', 'subscription', 'partner', 'PARTNER_DISCLOSURE', ['Patient{givenName}', 'ReferralStatusChangeEvent{patient,status}', 'referralUpdated:ReferralStatusChanged']],
+      ['aud-sw', 'READ', 'subscription', 'clinical', 'TREATMENT', ['ReferralStatusChangeEvent{status}', 'referralStatusChanged:ReferralStatusChanged']],
+    ]);
+    expect(deliveries.find((r) => r.actor === 'aud-partner')).toMatchObject({ actorOrganization: FOOD_BANK.id, patientIds: [patientId] });
+    // Each subscription is named by its own request id.
+    expect(new Set(deliveries.map((r) => r.requestId)).size).toBe(2);
   });
 
   it('filters by actor, purpose and time, and pages newest first without gaps', async () => {
@@ -146,15 +176,19 @@ describe('accounting of disclosures (HIPAA §164.528)', () => {
     const patientShares = (list: any[]) => list.filter((d: { shared: string[] }) => d.shared.some((s) => s.startsWith('Patient')));
     const first = ok(await hub.query(DISCLOSURES, { id: patientId }, privacyOfficer)).accountingOfDisclosures;
     expect(first.every((d: { recipientOrganization: string; recipient: string }) => d.recipientOrganization === FOOD_BANK.id && d.recipient === 'aud-partner')).toBe(true);
-    expect(patientShares(first)).toEqual([expect.objectContaining({ shared: ['Patient{familyName,givenName,phone}'] })]);
+    // The request that read the referral with the patient's contact, and the live delivery (once, though two services served it).
+    expect(patientShares(first)).toEqual([
+      expect.objectContaining({ shared: ['Patient{givenName}', 'ReferralStatusChangeEvent{patient,status}', 'referralUpdated:ReferralStatusChanged'] }),
+      expect.objectContaining({ shared: ['Patient{familyName,givenName,phone}'] }),
+    ]);
 
     // A second look by the partner is a second disclosure; clinical reads are none.
     ok(await hub.query(PARTNER_READ, {}, partner, partnerUrl(hub)));
     ok(await hub.query(`query($id: ID!) { patient(id: $id) { familyName phone } }`, { id: patientId }, socialWorker));
     const second = ok(await hub.query(DISCLOSURES, { id: patientId }, privacyOfficer)).accountingOfDisclosures;
-    expect(patientShares(second)).toHaveLength(2);
+    expect(patientShares(second)).toHaveLength(3);
     expect(second.every((d: { recipientOrganization: string }) => d.recipientOrganization === FOOD_BANK.id)).toBe(true);
-    expect(new Set(patientShares(second).map((d: { requestId: string }) => d.requestId)).size).toBe(2);
+    expect(new Set(patientShares(second).map((d: { requestId: string }) => d.requestId)).size).toBe(3);
 
     // The other patient was never shown to a partner.
     expect(ok(await hub.query(DISCLOSURES, { id: otherPatientId }, privacyOfficer)).accountingOfDisclosures).toEqual([]);

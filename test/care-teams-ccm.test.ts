@@ -82,7 +82,7 @@ describe('CCM time', () => {
     expect((await s.month(monthsAgo(3).month))).toMatchObject({ totalMinutes: 0, billable: false, entries: [] });
   });
 
-  it('a month in which the plan was established reaches complex CCM: 99487 at 60 minutes, 99489 for each further 30', async () => {
+  it('a month in which the plan was established and the physician recorded moderate decision-making reaches complex CCM: 99487 at 60 minutes, 99489 for each further 30', async () => {
     const s = await setup('ccm-cx');
     await makeEligible(s.patientId, s.tokens.nurse);
     const plan = ok(await hub.query(`mutation($i: CreateCarePlanInput!) { createCarePlan(input: $i) { id } }`, { i: { careTeamId: s.team.id, title: 'Plan' } }, s.tokens.nurse)).createCarePlan;
@@ -92,6 +92,10 @@ describe('CCM time', () => {
     // A draft is not yet established: non-complex codes.
     expect(await s.month(thisMonth.month)).toMatchObject({ carePlanEstablishedOrRevised: false, codes: [{ code: '99490', units: 1 }, { code: '99439', units: 2 }] });
     ok(await hub.query(`mutation($id: ID!) { changeCarePlanStatus(input: { carePlanId: $id, expectedVersion: 1, status: ACTIVE }) { version } }`, { id: plan.id }, s.tokens.nurse));
+    // Issue 14: a plan edit alone does not make the month complex; the billing practitioner's decision-making does.
+    expect(await s.month(thisMonth.month)).toMatchObject({ carePlanEstablishedOrRevised: true, codes: [{ code: '99490', units: 1 }, { code: '99439', units: 2 }] });
+    ok(await hub.query(`mutation($i: RecordCcmDecisionMakingInput!) { recordCcmDecisionMaking(input: $i) { month } }`,
+      { i: { patientId: s.patientId, month: thisMonth.month, complexity: 'MODERATE' } }, s.tokens.physician));
     expect(await s.month(thisMonth.month)).toMatchObject({ carePlanEstablishedOrRevised: true, codes: [{ code: '99487', units: 1 }] });
     ok(await s.log(s.tokens.nurse, 15, today));
     expect((await s.month(thisMonth.month)).codes).toEqual([{ code: '99487', units: 1 }, { code: '99489', units: 1 }]);

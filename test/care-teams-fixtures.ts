@@ -33,12 +33,12 @@ export interface TeamMembers { [practitionerId: string]: string }
 
 /** Forms a team (as an admin unless a token is given); returns its id and membership ids by practitioner. */
 export async function formTeam(hub: TestHub, patientId: string, members: TeamMembers, token?: string): Promise<{ id: string; membership: Record<string, string> }> {
-  const data = ok(await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id members { id practitionerId } } }`, {
+  const data = ok(await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id members { edges { node { id practitionerId } } } } }`, {
     i: { patientId, name: 'Care team', members: Object.entries(members).map(([practitionerId, role]) => ({ practitionerId, role })) },
   }, token));
   return {
     id: data.formCareTeam.id,
-    membership: Object.fromEntries(data.formCareTeam.members.map((m: { id: string; practitionerId: string }) => [m.practitionerId, m.id])),
+    membership: Object.fromEntries(data.formCareTeam.members.edges.map(({ node: m }: { node: { id: string; practitionerId: string } }) => [m.practitionerId, m.id])),
   };
 }
 

@@ -42,6 +42,18 @@ const qualifying = population.filter((p) => p.careTeam).flatMap((p) => p.encount
   .filter((e) => (e.kind === 'INPATIENT' || e.kind === 'OBSERVATION') && e.dischargedAt && ['HOME', 'HOME_HEALTH', 'LEFT_AMA'].includes(e.disposition ?? ''))
   .map((e) => ({ patientId: p.id, encounterId: e.id, dischargedAt: e.dischargedAt! })));
 
+/**
+ * CMS TCM once per 30-day period (issue 14): a qualifying discharge inside an open period (the
+ * earlier discharge's day and the next 29, UTC here) is a readmission linked to that episode.
+ */
+const opening: typeof qualifying = [];
+const readmissions: typeof qualifying = [];
+for (const q of [...qualifying].sort((a, b) => a.dischargedAt.getTime() - b.dischargedAt.getTime())) {
+  const open = opening.find((o) => o.patientId === q.patientId && o.dischargedAt < q.dischargedAt
+    && q.dischargedAt.getTime() < Math.floor(o.dischargedAt.getTime() / DAY) * DAY + 30 * DAY);
+  (open ? readmissions : opening).push(q);
+}
+
 it('writes the directory, the teams and the plans with their first revision', async () => {
   expect((await rows<{ id: string }>('SELECT id FROM care_teams.practitioner ORDER BY id')).map((r) => r.id)).toEqual(DEMO_PRACTITIONERS.map((p) => p.id).sort());
   const managed = population.filter((p) => p.careTeam);
@@ -60,13 +72,15 @@ it('keeps a snapshot of every patient from the seeded events', async () => {
   }
 });
 
-it('opens exactly one TCM episode per qualifying discharge of a patient with an active team', async () => {
+it('opens exactly one TCM episode per qualifying discharge of a patient with an active team, outside an open period', async () => {
   expect(qualifying.length).toBeGreaterThan(5);
   const episodes = await rows<{ encounter_id: string; patient_id: string; discharged_at: Date; steps: number }>(
     `SELECT e.encounter_id, e.patient_id, e.discharged_at, count(s.id)::int AS steps FROM care_teams.transitional_care_episode e
        JOIN care_teams.transitional_care_step s ON s.episode_id = e.id GROUP BY e.id`);
-  expect(episodes.map((e) => e.encounter_id).sort()).toEqual(qualifying.map((q) => q.encounterId).sort());
+  expect(episodes.map((e) => e.encounter_id).sort()).toEqual(opening.map((q) => q.encounterId).sort());
   expect(episodes.every((e) => e.steps === 3)).toBe(true);
+  const linked = await rows<{ encounter_id: string }>('SELECT encounter_id FROM care_teams.transitional_care_readmission');
+  expect(linked.map((r) => r.encounter_id).sort()).toEqual(readmissions.map((q) => q.encounterId).sort());
 });
 
 it('puts the open steps of episodes still in their 30-day period on the demo coordinator\'s worklist', async () => {
@@ -76,7 +90,7 @@ it('puts the open steps of episodes still in their 30-day period on the demo coo
     careTeams.url, '{ myWorklist(first: 200) { kind transitionalCareEpisode { id dischargedAt } } }', {}, token);
   expect(res.errors).toBeUndefined();
   // CMS TCM: the period is the discharge day and the next 29 days.
-  const inPeriod = qualifying.filter((q) => Math.floor(q.dischargedAt.getTime() / DAY) * DAY + 30 * DAY > Date.now());
+  const inPeriod = opening.filter((q) => Math.floor(q.dischargedAt.getTime() / DAY) * DAY + 30 * DAY > Date.now());
   expect(res.data!.myWorklist.filter((i) => i.kind === 'TRANSITIONAL_CARE_STEP')).toHaveLength(Math.min(200, inPeriod.length * 3));
 });
 

@@ -89,19 +89,18 @@ describe('through the gateway, from the patients subgraph', () => {
     });
 
     const worklist = ok(await hub.query(WORKLIST, {}, coordinator)).myWorklist;
+    // Routed by role (issue 13): the contact to coordinator and nurse, med rec to the nurse (no pharmacist), the visit to the coordinator (no physician).
     expect(worklist.map((i: any) => [i.kind, i.transitionalCareStep.kind, i.dueAt, i.transitionalCareEpisode.id, i.patient.id, i.careTeamId])).toEqual([
       ['TRANSITIONAL_CARE_STEP', 'INTERACTIVE_CONTACT', CONTACT_DUE, episode.id, patientId, team.id],
-      ['TRANSITIONAL_CARE_STEP', 'MEDICATION_RECONCILIATION', visitDue, episode.id, patientId, team.id],
       ['TRANSITIONAL_CARE_STEP', 'FACE_TO_FACE_VISIT', visitDue, episode.id, patientId, team.id],
     ]);
-    // TCM steps belong to the coordinator; the nurse's list has none.
-    expect(ok(await hub.query(WORKLIST, {}, nurse)).myWorklist).toEqual([]);
+    expect(ok(await hub.query(WORKLIST, {}, nurse)).myWorklist.map((i: any) => i.transitionalCareStep.kind)).toEqual(['INTERACTIVE_CONTACT', 'MEDICATION_RECONCILIATION']);
 
     // The nurse makes the contact; the coordinator's list loses that step.
     const contactAt = iso(Math.min(Date.now() - 60_000, Date.parse(CONTACT_DUE) - 3_600_000));
     const after = ok(await hub.query(COMPLETE, { i: { episodeId: episode.id, step: 'INTERACTIVE_CONTACT', completedAt: contactAt, note: 'Phoned; meds picked up' } }, nurse)).completeTransitionalCareStep;
     expect(after.steps[0]).toEqual({ kind: 'INTERACTIVE_CONTACT', dueAt: CONTACT_DUE, completedAt: contactAt, status: 'MET' });
-    expect(ok(await hub.query(WORKLIST, {}, coordinator)).myWorklist.map((i: any) => i.transitionalCareStep.kind)).toEqual(['MEDICATION_RECONCILIATION', 'FACE_TO_FACE_VISIT']);
+    expect(ok(await hub.query(WORKLIST, {}, coordinator)).myWorklist.map((i: any) => i.transitionalCareStep.kind)).toEqual(['FACE_TO_FACE_VISIT']);
     expect(failure(await hub.query(COMPLETE, { i: { episodeId: episode.id, step: 'INTERACTIVE_CONTACT' } }, nurse)).extensions.code).toBe('CONFLICT');
 
     const events = await eventsOf(hub, episode.id, ['TransitionalCareEpisodeOpened', 'TransitionalCareStepChanged']);
@@ -279,8 +278,8 @@ describe('myWorklist', () => {
     expect(failure(await hub.query(`{ myWorklist(first: 0) { kind } }`, {}, token)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
 
     // Once I leave the team, its work leaves my list.
-    const membership = ok(await hub.query(`query($id: ID!) { careTeam(id: $id) { members { id practitionerId } } }`, { id: high.team.id })).careTeam.members
-      .find((m: { practitionerId: string }) => m.practitionerId === me).id;
+    const membership = ok(await hub.query(`query($id: ID!) { careTeam(id: $id) { members { edges { node { id practitionerId } } } } }`, { id: high.team.id })).careTeam.members.edges
+      .find(({ node: m }: { node: { practitionerId: string } }) => m.practitionerId === me).node.id;
     ok(await hub.query(`mutation($id: ID!) { endCareTeamMembership(input: { membershipId: $id }) { id } }`, { id: membership }, token));
     const remaining = ok(await hub.query(WORKLIST, {}, token)).myWorklist.map((i: any) => i.activity.id);
     expect(remaining).toEqual([expected.overdueLow, expected.tomorrowLow, expected.tomorrowUnknown, expected.nextWeek]);

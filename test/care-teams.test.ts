@@ -20,7 +20,10 @@ const UPDATE_GOAL = `mutation($i: UpdateGoalInput!) { updateGoal(input: $i) { ca
 const ADD_ACTIVITY = `mutation($i: AddCarePlanActivityInput!) { addCarePlanActivity(input: $i) { carePlan { version } activity { id kind status assigneeRole assigneePractitionerId dueAt completedAt outcome } } }`;
 const UPDATE_ACTIVITY = `mutation($i: UpdateCarePlanActivityInput!) { updateCarePlanActivity(input: $i) { carePlan { version } activity { id status completedAt outcome assigneeRole assigneePractitionerId } } }`;
 const PLAN = `query($id: ID!) { carePlan(id: $id) { ${PLAN_FIELDS} goals { id lifecycleStatus } activities { id status }
-  history { version actor at changeKind changes { field before after } } careTeam { id } patient { id } } }`;
+  history { totalCount edges { node { version actor at changeKind changes { field before after } } } } careTeam { id } patient { id } } }`;
+
+/** The nodes of a connection. */
+const nodes = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
 
 /** A patient with an active team: coordinator, two nurses and a physician (distinct subjects per call). */
 async function teamWithPlan(label: string) {
@@ -81,7 +84,9 @@ describe('a care plan through its lifecycle, from two nurses', () => {
     const staleActivity = failure(await hub.query(UPDATE_ACTIVITY, { i: { activityId: activity.activity.id, expectedVersion: 3, status: 'SCHEDULED' } }, nurseB));
     expect(staleActivity.extensions).toMatchObject({ code: 'CONFLICT', currentVersion: 5 });
 
-    const plan = ok(await hub.query(PLAN, { id: created.id }, nurseB)).carePlan;
+    const { history: revisions, ...plan } = ok(await hub.query(PLAN, { id: created.id }, nurseB)).carePlan;
+    plan.history = nodes(revisions);
+    expect(revisions.totalCount).toBe(5);
     expect(plan).toMatchObject({ version: 5, title: 'Heart failure at home', description: 'Fewer admissions, more good days', careTeam: { id: team.id }, patient: { id: patientId } });
     expect(plan.history.map((r: { version: number; actor: string; changeKind: string }) => [r.version, r.actor, r.changeKind])).toEqual([
       [1, 'rn-ana', 'CREATED'], [2, 'rn-ana', 'STATUS_CHANGED'], [3, 'rn-ana', 'GOAL_ADDED'], [4, 'rn-ben', 'ACTIVITY_ADDED'], [5, 'rn-ana', 'UPDATED'],
@@ -112,7 +117,7 @@ describe('a care plan through its lifecycle, from two nurses', () => {
     const { tokens, plan } = await teamWithPlan('noop');
     const same = ok(await hub.query(UPDATE_PLAN, { i: { carePlanId: plan.id, expectedVersion: 1, title: 'Stay well at home' } }, tokens.nurse)).updateCarePlan;
     expect(same.version).toBe(1);
-    expect(ok(await hub.query(PLAN, { id: plan.id }, tokens.nurse)).carePlan.history).toHaveLength(1);
+    expect(nodes(ok(await hub.query(PLAN, { id: plan.id }, tokens.nurse)).carePlan.history)).toHaveLength(1);
     expect(await eventsOf(hub, plan.id, ['CarePlanChanged'])).toHaveLength(1);
   });
 
@@ -172,7 +177,7 @@ describe('state machines through the API', () => {
       .toMatchObject({ carePlan: { version: 4 }, goal: { lifecycleStatus: 'ACTIVE', achievementStatus: 'IMPROVING', target: { measure: 'Cigarettes a day', value: '0', dueDate: null } } });
     expect(ok(await update(4, { lifecycleStatus: 'COMPLETED', achievementStatus: 'ACHIEVED' })).updateGoal.goal.lifecycleStatus).toBe('COMPLETED');
     expect(failure(await update(5, { lifecycleStatus: 'ACTIVE' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', allowed: [] });
-    const history = ok(await hub.query(PLAN, { id: plan.id }, tokens.nurse)).carePlan.history;
+    const history = nodes(ok(await hub.query(PLAN, { id: plan.id }, tokens.nurse)).carePlan.history);
     expect(history[3].changes).toEqual([
       { field: `goals[${goalId}].lifecycleStatus`, before: 'accepted', after: 'active' },
       { field: `goals[${goalId}].achievementStatus`, before: null, after: 'improving' },
@@ -203,7 +208,7 @@ describe('state machines through the API', () => {
 });
 
 describe('care teams', () => {
-  const MEMBERS = `query($id: ID!) { careTeam(id: $id) { status coordinator { practitionerId } members { id practitionerId role active periodEnd } } }`;
+  const MEMBERS = `query($id: ID!) { careTeam(id: $id) { status coordinator { practitionerId } members { edges { node { id practitionerId role active periodEnd } } } } }`;
   const ADD = `mutation($i: AddCareTeamMemberInput!) { addCareTeamMember(input: $i) { id practitionerId role active } }`;
   const END = `mutation($i: EndCareTeamMembershipInput!) { endCareTeamMembership(input: $i) { id active periodEnd } }`;
   const HAND_OVER = `mutation($i: HandOverCareCoordinatorInput!) { handOverCareCoordinator(input: $i) { id coordinator { practitionerId } } }`;
@@ -260,7 +265,7 @@ describe('care teams', () => {
     expect(failure(await hub.query(HAND_OVER, { i: { careTeamId: team.id, toPractitionerId: 'ho-coord' } }, coord)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'toPractitionerId' });
     const handed = ok(await hub.query(HAND_OVER, { i: { careTeamId: team.id, toPractitionerId: 'ho-nurse' } }, coord)).handOverCareCoordinator;
     expect(handed.coordinator.practitionerId).toBe('ho-nurse');
-    const members = ok(await hub.query(MEMBERS, { id: team.id }, nurse)).careTeam.members;
+    const members = nodes(ok(await hub.query(MEMBERS, { id: team.id }, nurse)).careTeam.members);
     const coordinatorships = members.filter((m: { role: string }) => m.role === 'CARE_COORDINATOR');
     expect(coordinatorships.map((m: { practitionerId: string; active: boolean }) => [m.practitionerId, m.active])).toEqual([['ho-coord', false], ['ho-nurse', true]]);
     expect(members.find((m: { practitionerId: string; role: string }) => m.practitionerId === 'ho-nurse' && m.role === 'NURSE_CASE_MANAGER').active).toBe(true);
@@ -311,9 +316,9 @@ describe('practitioner directory', () => {
 
     const patientId = await registerPatient(hub);
     const team = await formTeam(hub, patientId, { 'dir-coord': 'CARE_COORDINATOR', 'dir-nurse': 'NURSE_CASE_MANAGER', 'dir-unlisted': 'DIETITIAN' });
-    const res = ok(await hub.query(`query($id: ID!) { careTeam(id: $id) { members { practitionerId practitioner { name } } } }`, { id: team.id }, nurse));
-    expect(res.careTeam.members).toHaveLength(3);
-    expect(res.careTeam.members).toEqual(expect.arrayContaining([
+    const res = ok(await hub.query(`query($id: ID!) { careTeam(id: $id) { members { edges { node { practitionerId practitioner { name } } } } } }`, { id: team.id }, nurse));
+    expect(nodes(res.careTeam.members)).toHaveLength(3);
+    expect(nodes(res.careTeam.members)).toEqual(expect.arrayContaining([
       { practitionerId: 'dir-coord', practitioner: { name: 'Carmen Diaz' } },
       { practitionerId: 'dir-nurse', practitioner: { name: 'Noah J. Park' } },
       { practitionerId: 'dir-unlisted', practitioner: null },
@@ -392,8 +397,8 @@ describe('batching', () => {
     }
     // What the gateway sends for a list of patients: one _entities call with N representations.
     const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient {
-      careTeams { coordinator { practitionerId } members { practitioner { name } } carePlans { id } }
-      carePlans { careTeam { id } goals { owner { name } target { measure } } activities { assignee { name } } history { version } } } } }`;
+      careTeams { coordinator { practitionerId } members { edges { node { practitioner { name } } } } carePlans { id } }
+      carePlans { careTeam { id } goals { owner { name } target { measure } } activities { assignee { name } } history { edges { node { version } } } } } } }`;
     const measure = async (n: number) => {
       const before = hub.counters['care-teams'].count;
       const res = await postGraphQL<{ _entities: any[] }>(hub.subgraphs['care-teams'].url, ENTITIES, { r: ids.slice(0, n).map((id) => ({ __typename: 'Patient', id })) }, await nurse);

@@ -64,16 +64,16 @@ it('serves the seeded referrals to the demo food bank user, with the seeded cons
   const expected = referrals().filter((r) => r.partnerId === FOOD_BANK.id).map((r) => r.id).sort();
   expect(expected.length).toBeGreaterThan(0);
   await eventually(async () => {
-    const res = await partnerQuery(hub, `{ myReferrals { id status patient { familyName } } }`, {}, token);
+    const res = await partnerQuery(hub, `{ myReferrals { edges { node { id status patient { familyName } } } } }`, {}, token);
     expect(res.errors).toBeUndefined();
-    expect(res.data!.myReferrals.map((r: { id: string }) => r.id).sort()).toEqual(expected);
+    expect(res.data!.myReferrals.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(expected);
   }, 15000);
   // The seeded state is a real point of the workflow: an accepted one can be completed.
   const accepted = referrals().find((r) => r.partnerId === FOOD_BANK.id && r.status === 'accepted');
   if (accepted) {
-    const done = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Groceries delivered" }) { status history { status } } }`, { id: accepted.id }, token);
+    const done = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Groceries delivered" }) { status history { edges { node { status } } } } }`, { id: accepted.id }, token);
     expect(done.errors).toBeUndefined();
-    expect(done.data!.completeReferral.history.map((h: { status: string }) => h.status)).toEqual(['REQUESTED', 'ACCEPTED', 'COMPLETED']);
+    expect(done.data!.completeReferral.history.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['REQUESTED', 'ACCEPTED', 'COMPLETED']);
   }
 });
 

@@ -11,7 +11,7 @@ import { Role } from '../shared/auth';
 import { readEventsAfter } from '../shared/events';
 import { startHub, type TestHub } from './support/hub';
 import {
-  actors, CALLERS, codeOf, consentEvent, createReferral, ELDER_CONNECT, enrollPatient, FOOD_BANK, HOUSING, NORTH_PANTRY, PARTNER_REFERRAL_FIELDS, partnerQuery, REFERRAL_FIELDS,
+  actors, CALLERS, codeOf, consentEvent, createReferral, ELDER_CONNECT, enrollPatient, FOOD_BANK, HOUSING, NORTH_PANTRY, nodesOf, PARTNER_REFERRAL_FIELDS, partnerQuery, REFERRAL_FIELDS,
   seedDirectory, socialNeedEvent, subgraphQuery, type Actors,
 } from './partner-fixtures';
 
@@ -113,10 +113,10 @@ describe('status transitions, each side', () => {
       const r = res.data!.r;
       expect(r.status).toBe(gql(to));
       expect(r[TIME_FIELD[to]]).toEqual(expect.any(String));
-      expect(r.history.at(-1)).toMatchObject({ status: gql(to), previousStatus: gql(from), actorSide: side });
+      expect(nodesOf(r.history).at(-1)).toMatchObject({ status: gql(to), previousStatus: gql(from), actorSide: side });
     } else {
       expect(codeOf(res)).toBe(expectedRefusal(side, from, to));
-      const after = await hub.query(`query($id: ID!) { referral(id: $id) { status history { status } } }`, { id }, who.socialWorker);
+      const after = await hub.query(`query($id: ID!) { referral(id: $id) { status history { edges { node { status } } } } }`, { id }, who.socialWorker);
       expect(after.data!.referral.status).toBe(gql(from)); // nothing half-written
     }
   });
@@ -128,10 +128,10 @@ describe('status transitions, each side', () => {
     const wrong = await ask('PARTNER', id, 'accepted');
     expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
     expect(wrong.errors![0].message).toMatch(/in-progress/);
-    const resumed = await partnerQuery(hub, `mutation($id: ID!) { resumeReferral(id: $id) { status onHoldAt history { status previousStatus } } }`, { id }, who.foodBank);
+    const resumed = await partnerQuery(hub, `mutation($id: ID!) { resumeReferral(id: $id) { status onHoldAt history { edges { node { status previousStatus } } } } }`, { id }, who.foodBank);
     expect(resumed.errors).toBeUndefined();
     expect(resumed.data!.resumeReferral.status).toBe('IN_PROGRESS');
-    expect(resumed.data!.resumeReferral.history.map((h: { status: string }) => h.status)).toEqual(['REQUESTED', 'ACCEPTED', 'IN_PROGRESS', 'ON_HOLD', 'IN_PROGRESS']);
+    expect(nodesOf(resumed.data!.resumeReferral.history).map((h: { status: string }) => h.status)).toEqual(['REQUESTED', 'ACCEPTED', 'IN_PROGRESS', 'ON_HOLD', 'IN_PROGRESS']);
   });
 
   it('the subgraph itself refuses partner staff the requester statuses (behind the contract)', async () => {
@@ -156,7 +156,7 @@ describe('creating and sending', () => {
   it('drafts, then sends; the history records both sides of the loop', async () => {
     const draft = await createReferral(hub, who.socialWorker, { patientId, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY', priority: 'URGENT' });
     expect(draft.errors).toBeUndefined();
-    expect(draft.data!.createReferral).toMatchObject({ status: 'DRAFT', priority: 'URGENT', requestedBy: 'sw-1', requestedAt: null, history: [{ status: 'DRAFT', previousStatus: null, actorSide: 'REQUESTER', actor: 'sw-1' }] });
+    expect(draft.data!.createReferral).toMatchObject({ status: 'DRAFT', priority: 'URGENT', requestedBy: 'sw-1', requestedAt: null, history: { edges: [{ node: { status: 'DRAFT', previousStatus: null, actorSide: 'REQUESTER', actor: 'sw-1' } }] } });
     const sent = await askOk('REQUESTER', draft.data!.createReferral.id, 'requested');
     expect(sent.status).toBe('REQUESTED');
   });
@@ -249,8 +249,8 @@ describe('consent', () => {
     // No wait: the partner's next request already sees the revocation.
     const read = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id note } }`, { id }, who.foodBank);
     expect(codeOf(read)).toBe('NOT_FOUND');
-    const list = await partnerQuery(hub, `{ myReferrals { id } }`, {}, who.foodBank);
-    expect(list.data!.myReferrals.map((r: { id: string }) => r.id)).not.toContain(id);
+    const list = await partnerQuery(hub, `{ myReferrals { edges { node { id } } } }`, {}, who.foodBank);
+    expect(nodesOf(list.data!.myReferrals).map((r: { id: string }) => r.id)).not.toContain(id);
     expect(codeOf(await ask('PARTNER', id, 'in-progress'))).toBe('NOT_FOUND');
     const entity = await subgraphQuery(hub, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Referral { id note } } }`,
       { r: [{ __typename: 'Referral', id }] }, CALLERS.foodBank);
@@ -275,8 +275,8 @@ describe('cross-organization isolation', () => {
     expect(read.errors![0].message).toBe(missing.errors![0].message.replace('00000000-0000-4000-8000-00000000dead', id));
     const accept = await partnerQuery(hub, `mutation($id: ID!) { acceptReferral(id: $id) { id } }`, { id }, who.pantry);
     expect(codeOf(accept)).toBe('NOT_FOUND');
-    const list = await partnerQuery(hub, `{ myReferrals { id } }`, {}, who.pantry);
-    expect(list.data!.myReferrals).toEqual([]);
+    const list = await partnerQuery(hub, `{ myReferrals { totalCount edges { node { id } } } }`, {}, who.pantry);
+    expect(list.data!.myReferrals).toEqual({ totalCount: 0, edges: [] });
     const entity = await subgraphQuery(hub, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Referral { id } } }`,
       { r: [{ __typename: 'Referral', id }] }, CALLERS.pantry);
     expect(entity.data!._entities).toEqual([null]);
@@ -291,12 +291,13 @@ describe('cross-organization isolation', () => {
 
   it('myReferrals lists the organization\'s referrals, filtered by status', async () => {
     const accepted = await referralIn('accepted');
-    const all = await partnerQuery(hub, `{ myReferrals { id status } }`, {}, who.foodBank);
+    const all = await partnerQuery(hub, `{ myReferrals(first: 200) { edges { node { id status } } } }`, {}, who.foodBank);
     expect(all.errors).toBeUndefined();
-    expect(all.data!.myReferrals.every((r: { status: string }) => r.status !== 'DRAFT')).toBe(true);
-    const onlyAccepted = await partnerQuery(hub, `{ myReferrals(status: [ACCEPTED]) { id status } }`, {}, who.foodBank);
-    expect(onlyAccepted.data!.myReferrals.map((r: { id: string }) => r.id)).toContain(accepted);
-    expect(new Set(onlyAccepted.data!.myReferrals.map((r: { status: string }) => r.status))).toEqual(new Set(['ACCEPTED']));
+    expect(nodesOf(all.data!.myReferrals).every((r: { status: string }) => r.status !== 'DRAFT')).toBe(true);
+    const onlyAccepted = await partnerQuery(hub, `{ myReferrals(status: [ACCEPTED], first: 200) { totalCount edges { node { id status } } } }`, {}, who.foodBank);
+    expect(nodesOf(onlyAccepted.data!.myReferrals).map((r: { id: string }) => r.id)).toContain(accepted);
+    expect(new Set(nodesOf(onlyAccepted.data!.myReferrals).map((r: { status: string }) => r.status))).toEqual(new Set(['ACCEPTED']));
+    expect(onlyAccepted.data!.myReferrals.totalCount).toBe(nodesOf(onlyAccepted.data!.myReferrals).length);
   });
 
   it('a partner reads only its own directory entry', async () => {
@@ -352,7 +353,7 @@ describe('events and batching', () => {
   });
 
   it('lists a partner\'s referrals with a constant number of SQL statements', async () => {
-    const Q = `{ myReferrals(first: 200) { id status partner { name } outcome { text } history { status } } }`;
+    const Q = `{ myReferrals(first: 200) { edges { node { id status partner { name } outcome { text } history { edges { node { status } } } } } } }`;
     // The consent projection's consumer shares the counted DataSource: let it go quiet first, and as its
     // fallback poll may still fall inside a run (it only adds), take the least of three runs.
     const counter = hub.counters['community-partners'];
@@ -369,7 +370,7 @@ describe('events and batching', () => {
         const before = hub.counters['community-partners'].count;
         const res = await partnerQuery(hub, Q, {}, who.foodBank);
         expect(res.errors).toBeUndefined();
-        runs.push({ n: res.data!.myReferrals.length, sql: hub.counters['community-partners'].count - before });
+        runs.push({ n: res.data!.myReferrals.edges.length, sql: hub.counters['community-partners'].count - before });
       }
       return { n: runs[0].n, sql: Math.min(...runs.map((r) => r.sql)) };
     };

@@ -7,7 +7,7 @@
 import { startHub, type TestHub } from './support/hub';
 import { formTeam, ok, registerPatient } from './care-teams-fixtures';
 
-const SAMPLE = `{ patients(first: 3) { totalCount edges { node { mrn familyName careTeams { name } carePlans { title status } referrals { status } } } } kpiTargets { key target } }`;
+const SAMPLE = `{ patients(first: 3) { totalCount edges { node { mrn familyName careTeams { name } carePlans { title status } referrals { totalCount edges { node { status } } } } } } kpiTargets { key target } }`;
 
 /** The patients of the answer, by family name (the list's own order is not this test's concern). */
 const byName = (edges: { node: { familyName: string } }[]) => edges.map((e) => e.node).sort((a, b) => a.familyName.localeCompare(b.familyName));
@@ -24,7 +24,7 @@ async function hubWithPatients(): Promise<TestHub> {
   const all = ok(await hub.query(SAMPLE));
   expect(all.patients.totalCount).toBe(2);
   expect(all.kpiTargets.length).toBeGreaterThan(0);
-  expect(all.patients.edges[0].node.referrals).toEqual([]);
+  expect(all.patients.edges[0].node.referrals).toEqual({ totalCount: 0, edges: [] });
   return hub;
 }
 
@@ -43,11 +43,11 @@ describe('a stopped subgraph degrades the answer, it does not blank it', () => {
     expect(res.data?.kpiTargets).toBeNull();
     expect(res.data?.patients.totalCount).toBe(2);
     expect(byName(res.data?.patients.edges)).toEqual([
-      { mrn: expect.any(String), familyName: 'Abbott', careTeams: [{ name: 'Care team' }], carePlans: [{ title: 'Plan for Abbott', status: 'DRAFT' }], referrals: [] },
-      { mrn: expect.any(String), familyName: 'Baker', careTeams: [{ name: 'Care team' }], carePlans: [{ title: 'Plan for Baker', status: 'DRAFT' }], referrals: [] },
+      { mrn: expect.any(String), familyName: 'Abbott', careTeams: [{ name: 'Care team' }], carePlans: [{ title: 'Plan for Abbott', status: 'DRAFT' }], referrals: { totalCount: 0, edges: [] } },
+      { mrn: expect.any(String), familyName: 'Baker', careTeams: [{ name: 'Care team' }], carePlans: [{ title: 'Plan for Baker', status: 'DRAFT' }], referrals: { totalCount: 0, edges: [] } },
     ]);
-    // The gateway names the service (its errors carry no `path` yet: see the report of this change).
-    expect(res.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('metrics'), extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'metrics' }) })]);
+    // One error, on the field that is missing, naming the service.
+    expect(res.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('metrics'), path: ['kpiTargets'], extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'metrics' }) })]);
   });
 
   it('community-partners stopped: referrals are null with an error naming community-partners; the rest stands', async () => {
@@ -59,7 +59,8 @@ describe('a stopped subgraph degrades the answer, it does not blank it', () => {
     expect(nodes.map((n: any) => [n.familyName, n.careTeams, n.carePlans.length, n.referrals])).toEqual([
       ['Abbott', [{ name: 'Care team' }], 1, null], ['Baker', [{ name: 'Care team' }], 1, null],
     ]);
-    expect(res.errors?.length).toBeGreaterThan(0);
+    // One error per patient's missing referrals, at its path.
+    expect(res.errors?.map((e) => e.path).sort()).toEqual([['patients', 'edges', 0, 'node', 'referrals'], ['patients', 'edges', 1, 'node', 'referrals']]);
     for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'community-partners' });
   });
 });

@@ -78,15 +78,15 @@ describe('through the gateway', () => {
     expect(plan.data!.createCarePlan).toMatchObject({ version: 1, status: 'DRAFT' });
 
     const res = await hub.query(`query($id: ID!) {
-      patient(id: $id) { familyName carePlans { title patient { mrn } } careTeams { name members { role } } referrals { id } }
+      patient(id: $id) { familyName carePlans { title patient { mrn } } careTeams { name members { edges { node { role } } } } referrals { totalCount edges { node { id } } } }
       kpiTargets { key target }
     }`, { id: patient.id });
     expect(res.errors).toBeUndefined();
     expect(res.data!.patient).toEqual({
       familyName: 'Test001',
       carePlans: [{ title: 'Stay well at home', patient: { mrn: 'MRN-1' } }],
-      careTeams: [{ name: 'Heart failure team', members: [{ role: 'CARE_COORDINATOR' }] }],
-      referrals: [],
+      careTeams: [{ name: 'Heart failure team', members: { edges: [{ node: { role: 'CARE_COORDINATOR' } }] } }],
+      referrals: { totalCount: 0, edges: [] },
     });
     expect(res.data!.kpiTargets.find((k: { key: string }) => k.key === 'READMISSION_30_DAY').target).toBe(0.15);
   });

@@ -62,8 +62,8 @@ async function post(url: string, body: string, token: string | null) {
 }
 
 const WORKLIST = `query($n: Int!) { patients(first: $n) { totalCount edges { node { id familyName risk { tier score }
-  careTeams { name members { role } } carePlans { title status goals { description } activities { kind status } }
-  referrals { status } utilization { admissions12Months } } } } }`;
+  careTeams { name members { edges { node { role } } } } carePlans { title status goals { description } activities { kind status } }
+  referrals { edges { node { status } } } utilization { admissions12Months } } } } }`;
 
 describe('legitimate screens pass every limit, at the gateway and at the subgraphs', () => {
   it('the README sample query', async () => {
@@ -77,7 +77,7 @@ describe('legitimate screens pass every limit, at the gateway and at the subgrap
     expect(res.errors).toBeUndefined();
     expect(res.data!.patients.edges).toHaveLength(50);
     expect(res.data!.patients.edges[0].node.carePlans[0].goals).toEqual([{ description: 'Walk daily' }]);
-    expect(res.data!.patients.edges[0].node.careTeams[0].members).toHaveLength(2);
+    expect(res.data!.patients.edges[0].node.careTeams[0].members.edges).toHaveLength(2);
   });
 
   it('the same page as the care coordinator of those patients', async () => {
@@ -89,7 +89,7 @@ describe('legitimate screens pass every limit, at the gateway and at the subgrap
   it('a subgraph accepts `_entities` with as many representations as a 200-patient page plans', async () => {
     const token = await hub.internalToken({ sub: 'test-admin', roles: [Role.ADMIN] });
     const representations = Array.from({ length: 200 }, (_, i) => ({ __typename: 'Patient', id: patientIds[i % patientIds.length] }));
-    const res = await postGraphQL(hub.subgraphs['care-teams'].url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { name members { role } } carePlans { title goals { description } } } } }`, { r: representations }, token);
+    const res = await postGraphQL(hub.subgraphs['care-teams'].url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { name members { edges { node { role } } } } carePlans { title goals { description } } } } }`, { r: representations }, token);
     expect(res.errors).toBeUndefined();
     expect((res.data as any)._entities).toHaveLength(200);
   });
@@ -138,7 +138,7 @@ describe('refusals name the limit and its value, before planning', () => {
   });
 
   it('cost, weighing a list by its page size, literal or variable', async () => {
-    const heavy = `query($n: Int!) { patients(first: $n) { edges { node { conditions { code } encounters { id } careTeams { members { role } } carePlans { goals { description } activities { kind } } } } } }`;
+    const heavy = `query($n: Int!) { patients(first: $n) { edges { node { conditions { code } encounters { id } careTeams { members { edges { node { role } } } } carePlans { goals { description } activities { kind } } } } } }`;
     const e = await expectRefused(heavy, 'QUERY_TOO_COMPLEX', 'GRAPHQL_MAX_COST', { n: 200 });
     expect(e.extensions!.found).toBeGreaterThan(queryLimits('gateway').maxCost);
     const light = await hub.query(heavy, { n: 5 });
@@ -158,11 +158,11 @@ describe('refusals name the limit and its value, before planning', () => {
   it('the partner attack: 1,000 aliases of myReferrals on /partner/graphql', async () => {
     const partner = await hub.token({ roles: [Role.PARTNER_STAFF], org: FOOD_BANK.id });
     const before = snapshot();
-    const many = `{ ${Array.from({ length: 1000 }, (_, i) => `r${i}: myReferrals { id }`).join(' ')} }`;
+    const many = `{ ${Array.from({ length: 1000 }, (_, i) => `r${i}: myReferrals { totalCount }`).join(' ')} }`;
     const res = await post(partnerUrl(hub), JSON.stringify({ query: many }), partner);
     expect(res.status).toBe(400);
     expect(['TOO_MANY_TOKENS', 'TOO_MANY_ALIASES']).toContain(res.errors![0].extensions!.code);
-    const few = `{ ${Array.from({ length: 16 }, (_, i) => `r${i}: myReferrals { id }`).join(' ')} }`;
+    const few = `{ ${Array.from({ length: 16 }, (_, i) => `r${i}: myReferrals { totalCount }`).join(' ')} }`;
     const aliases = await post(partnerUrl(hub), JSON.stringify({ query: few }), partner);
     expect(aliases.errors![0].extensions).toMatchObject({ code: 'TOO_MANY_ALIASES', limit: 'GRAPHQL_MAX_ALIASES', max: 15, found: 16 });
     expect(snapshot()).toEqual(before);
@@ -171,7 +171,7 @@ describe('refusals name the limit and its value, before planning', () => {
   it('a subgraph refuses an over-cost `_entities` call by its representations count', async () => {
     const token = await hub.internalToken({ sub: 'test-admin', roles: [Role.ADMIN] });
     const representations = Array.from({ length: 5_000 }, () => ({ __typename: 'Patient', id: patientIds[0] }));
-    const res = await postGraphQL(hub.subgraphs['care-teams'].url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { name members { role } } } } }`, { r: representations }, token);
+    const res = await postGraphQL(hub.subgraphs['care-teams'].url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { name members { edges { node { role } } } } } } }`, { r: representations }, token);
     expect(res.status).toBe(400);
     expect(res.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'GRAPHQL_MAX_COST', max: queryLimits('subgraph').maxCost });
   });

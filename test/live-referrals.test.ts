@@ -76,6 +76,30 @@ it('the care team and the partner each see every step of the loop, live', async 
   await Promise.all([team, assigned, updated, otherOrg, outsider].map((s) => s.dispose()));
 });
 
+it('a partner resumes from its last cursor on /partner/graphql: what it missed, in order, then live (`after` is in the partner contract)', async () => {
+  const created = await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { patientId, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY', note: 'Resume test', send: true },
+  }, who.socialWorker);
+  expect(created.errors).toBeUndefined();
+  const referralId = created.data!.createReferral.id;
+  const first = subscribe(partnerUrl(hub), who.foodBank, `subscription { referralUpdated { cursor status referral { id } } }`);
+  await new Promise((r) => setTimeout(r, 300));
+  const partner = (q: string) => hub.query(q, { id: referralId }, who.foodBank, partnerUrl(hub));
+  expect((await partner(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`)).errors).toBeUndefined();
+  await first.waitFor(1);
+  const cursor = first.results[0].data!.referralUpdated.cursor;
+  await first.dispose();
+
+  // While the partner is away, the referral moves on twice.
+  expect((await partner(`mutation($id: ID!) { startReferral(id: $id) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Delivered" }) { status } }`)).errors).toBeUndefined();
+
+  const resumed = subscribe(partnerUrl(hub), who.foodBank, `subscription($after: String) { referralUpdated(after: $after) { cursor status referral { id } } }`, { after: cursor });
+  await resumed.waitFor(2, 10_000);
+  expect(resumed.results.map((r) => [r.data!.referralUpdated.referral.id, r.data!.referralUpdated.status])).toEqual([[referralId, 'in-progress'], [referralId, 'completed']]);
+  await resumed.dispose();
+});
+
 it('a partner subscription cannot select clinical fields: validation against the contract', async () => {
   const s = subscribe(partnerUrl(hub), who.foodBank, `subscription { referralUpdated { patient { birthDate conditions { code } } } }`);
   await eventually(() => expect(s.errors.length).toBe(1));

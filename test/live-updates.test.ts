@@ -212,8 +212,9 @@ it('stops delivering to a member at once when their membership ends', async () =
   await nurseSub.waitFor(1);
   await coordinatorSub.waitFor(1);
 
-  const team = await hub.query(`query($id: ID!) { careTeam(id: $id) { members { id practitionerId active } } }`, { id: careTeamId }, coordinator);
-  const membership = team.data!.careTeam.members.find((m: { practitionerId: string; active: boolean }) => m.practitionerId === 'nurse-live' && m.active);
+  const team = await hub.query(`query($id: ID!) { careTeam(id: $id) { members { edges { node { id practitionerId active } } } } }`, { id: careTeamId }, coordinator);
+  const membership = team.data!.careTeam.members.edges.map((e: { node: unknown }) => e.node)
+    .find((m: { practitionerId: string; active: boolean }) => m.practitionerId === 'nurse-live' && m.active);
   const ended = await hub.query(`mutation($i: EndCareTeamMembershipInput!) { endCareTeamMembership(input: $i) { id active } }`, { i: { membershipId: membership.id } }, coordinator);
   expect(ended.errors).toBeUndefined();
 

@@ -113,7 +113,7 @@ describe('30-day readmissions (HEDIS PCR, observed)', () => {
     await stay(p.E, '2025-03-12T11:00:00Z', '2025-03-15T10:00:00Z'); // …merged into one index stay
     await stay(p.E, '2025-03-20T09:00:00Z', '2025-03-22T10:00:00Z', { planned: true, acuity: 'ELECTIVE' }); // planned: not a readmission
     await stay(p.F, '2025-03-18T09:00:00Z', '2025-03-20T10:00:00Z', { kind: 'OBSERVATION' }); // observation index stay…
-    await stay(p.F, '2025-03-25T09:00:00Z', '2025-03-26T10:00:00Z', { kind: 'OBSERVATION' }); // …observation-only return: not a readmission
+    await stay(p.F, '2025-03-25T09:00:00Z', '2025-03-26T10:00:00Z', { kind: 'OBSERVATION' }); // …observation-only return: a readmission (HEDIS PCR MY2020+)
     await stay(p.G, '2025-03-08T09:00:00Z', '2025-03-10T10:00:00Z', { principalDiagnosis: 'O80' }); // pregnancy: excluded
     await stay(p.H, '2025-03-25T09:00:00Z', '2025-03-28T10:00:00Z');
     await admit(p.H, id(), '2025-04-10T09:00:00Z'); // still in hospital: already a readmission
@@ -121,8 +121,9 @@ describe('30-day readmissions (HEDIS PCR, observed)', () => {
 
   it('counts index stays and readmissions as the rules say', async () => {
     // Index stays in March: A, B, E (merged), E's planned stay, F, F's return, H — C, D and G are excluded.
+    // Readmitted: A (day 30), F (its observation return counts since HEDIS MY2020), H (admitted again).
     expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({
-      key: 'READMISSION_30_DAY', numerator: 2, denominator: 7, target: 0.15, comparator: 'LESS_THAN', targetMet: false, suppressed: false,
+      key: 'READMISSION_30_DAY', numerator: 3, denominator: 7, target: 0.15, comparator: 'LESS_THAN', targetMet: false, suppressed: false,
     });
   });
 
@@ -142,7 +143,7 @@ describe('30-day readmissions (HEDIS PCR, observed)', () => {
     const [{ encounter_id }] = await metrics.ds.query(`SELECT encounter_id FROM metrics.stay WHERE patient_id = $1 AND discharged_at IS NULL`, [p.H]);
     await emit('patients', 'PatientDischarged', p.H, { encounterId: encounter_id, kind: 'INPATIENT', admittedAt: '2025-04-10T09:00:00Z', dischargedAt: '2025-04-14T09:00:00Z', disposition: 'HOME', planned: false, cost: 9000 });
     expect(await kpi('READMISSION_30_DAY', '2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z')).toMatchObject({ numerator: 0, denominator: 3 });
-    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ numerator: 2, denominator: 7 });
+    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ numerator: 3, denominator: 7 });
   });
 
   it('as a monthly time series', async () => {
@@ -150,7 +151,7 @@ describe('30-day readmissions (HEDIS PCR, observed)', () => {
       { filter: { from: '2025-02-01T00:00:00Z', to: '2025-05-01T00:00:00Z' } });
     expect(res.data!.kpiSeries).toEqual([
       { month: '2025-02', numerator: 0, denominator: 0, value: null },
-      { month: '2025-03', numerator: 2, denominator: 7, value: 2 / 7 },
+      { month: '2025-03', numerator: 3, denominator: 7, value: 3 / 7 },
       { month: '2025-04', numerator: 0, denominator: 3, value: 0 },
     ]);
   });
@@ -256,8 +257,9 @@ describe('care plan coverage of HIGH-risk patients, risk tiers, cost and CCM', (
     await log(c[0], 10); await log(c[0], 15); // 25 → 99490
     await log(c[1], 45); // → 99490 + 99439
     await log(c[2], 35, true); // physician 35 → 99491
-    await log(c[3], 70); // with the plan established this month → 99487
+    await log(c[3], 70); // with the plan established this month and the practitioner's moderate decision-making → 99487
     await plan(c[3], id(), 1, 'CREATED', 'active', '2025-10-03T00:00:00Z');
+    await emit('care-teams', 'CcmDecisionMakingRecorded', c[3], { month: '2025-10', complexity: 'MODERATE', practitionerId: 'p' });
     await log(c[4], 50); // no consent: not billable
     const res = await gql(`query($f: KpiFilter) { kpis(filter: $f) { ccm { patientMonths codes { code patientMonths } minutes { minutes patientMonths } } } }`,
       { f: { from: '2025-10-01T00:00:00Z', to: '2025-11-01T00:00:00Z', ...tagged('DEMENTIA') } });
@@ -440,16 +442,16 @@ describe('small-cohort suppression', () => {
 describe('editable KPI targets', () => {
   it('an admin moves a target, the figures are judged against it, and the change is on the log', async () => {
     const UPDATE = `mutation($key: String!, $target: Float!) { updateKpiTarget(key: $key, target: $target) { key target updatedBy } }`;
-    const MARCH = ['2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'] as const; // 2 of 7: 0.29
+    const MARCH = ['2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'] as const; // 3 of 7: 0.43
     expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ target: 0.15, targetMet: false });
     expect((await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.3 }, tokens.analyst)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 1.5 }, tokens.admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'target' });
     expect((await gql(UPDATE, { key: 'NO_SUCH_KPI', target: 0.3 }, tokens.admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    const updated = await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.3 }, tokens.admin);
-    expect(updated.data!.updateKpiTarget).toEqual({ key: 'READMISSION_30_DAY', target: 0.3, updatedBy: 'admin-1' });
-    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ target: 0.3, targetMet: true });
+    const updated = await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.45 }, tokens.admin);
+    expect(updated.data!.updateKpiTarget).toEqual({ key: 'READMISSION_30_DAY', target: 0.45, updatedBy: 'admin-1' });
+    expect(await kpi('READMISSION_30_DAY', ...MARCH)).toMatchObject({ target: 0.45, targetMet: true });
     const [change] = await metrics.ds.query(`SELECT actor, payload FROM hub_events.event_log WHERE type = 'KpiTargetChanged' ORDER BY id DESC LIMIT 1`);
-    expect(change).toEqual({ actor: 'admin-1', payload: { key: 'READMISSION_30_DAY', target: 0.3, previousTarget: 0.15, comparator: 'LESS_THAN' } });
+    expect(change).toEqual({ actor: 'admin-1', payload: { key: 'READMISSION_30_DAY', target: 0.45, previousTarget: 0.15, comparator: 'LESS_THAN' } });
     await gql(UPDATE, { key: 'READMISSION_30_DAY', target: 0.15 }, tokens.admin);
   });
 });

@@ -75,13 +75,13 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   expect(sent.sendReferral.status).toBe('REQUESTED');
 
   // The partner sees it, with the minimum necessary.
-  const inbox = await ok(partnerQuery(hub, `{ myReferrals(status: [REQUESTED]) { id priority category note
-    patient { givenName familyName preferredLanguage interpreterNeeded phone postalCode } } }`, {}, partnerUser));
-  expect(inbox.myReferrals).toEqual([{
+  const inbox = await ok(partnerQuery(hub, `{ myReferrals(status: [REQUESTED]) { edges { node { id priority category note
+    patient { givenName familyName preferredLanguage interpreterNeeded phone postalCode } } } } }`, {}, partnerUser));
+  expect(inbox.myReferrals.edges.map((e: { node: unknown }) => e.node)).toEqual([{
     id: referralId, priority: 'URGENT', category: 'FOOD_INSECURITY', note: 'Lives alone; call in Spanish after 5pm',
     patient: { givenName: 'Rosa', familyName: 'Garcia', preferredLanguage: 'es', interpreterNeeded: true, phone: '+1-617-555-0199', postalCode: '02139' },
   }]);
-  const clinical = await partnerQuery(hub, `{ myReferrals { patient { birthDate mrn } } }`, {}, partnerUser);
+  const clinical = await partnerQuery(hub, `{ myReferrals { edges { node { patient { birthDate mrn } } } } }`, {}, partnerUser);
   expect(codeOf(clinical)).toBe('GRAPHQL_VALIDATION_FAILED');
 
   // Accepts, then completes with what was done.
@@ -97,9 +97,10 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
     [null, 'draft', 'REQUESTER'], ['draft', 'requested', 'REQUESTER'], ['requested', 'accepted', 'PARTNER'], ['accepted', 'completed', 'PARTNER'],
   ]);
   expect(live.results.at(-1)!.data!.referralStatusChanged.referral).toEqual({ id: referralId, status: 'COMPLETED' });
-  const closed = await ok(hub.query(`query($id: ID!) { referral(id: $id) { status outcome { text } history { status actorSide actor } socialNeed { id } } }`, { id: referralId }, socialWorker));
-  expect(closed.referral.history.map((h: { status: string }) => h.status)).toEqual(['DRAFT', 'REQUESTED', 'ACCEPTED', 'COMPLETED']);
-  expect(closed.referral.history.at(-1)).toEqual({ status: 'COMPLETED', actorSide: 'PARTNER', actor: 'dana' });
+  const closed = await ok(hub.query(`query($id: ID!) { referral(id: $id) { status outcome { text } history { edges { node { status actorSide actor } } } socialNeed { id } } }`, { id: referralId }, socialWorker));
+  const history = closed.referral.history.edges.map((e: { node: { status: string } }) => e.node);
+  expect(history.map((h: { status: string }) => h.status)).toEqual(['DRAFT', 'REQUESTED', 'ACCEPTED', 'COMPLETED']);
+  expect(history.at(-1)).toEqual({ status: 'COMPLETED', actorSide: 'PARTNER', actor: 'dana' });
   expect(closed.referral.socialNeed).toEqual({ id: socialNeedId });
 
   // The care team marks the need addressed.
@@ -110,5 +111,5 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   await ok(hub.query(`mutation($id: ID!) { revokeConsent(id: $id) { id } }`, { id: consent.recordConsent.id }, socialWorker));
   const after = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id patient { givenName } } }`, { id: referralId }, partnerUser);
   expect(codeOf(after)).toBe('NOT_FOUND');
-  expect((await ok(partnerQuery(hub, `{ myReferrals { id } }`, {}, partnerUser))).myReferrals).toEqual([]);
+  expect((await ok(partnerQuery(hub, `{ myReferrals { totalCount edges { node { id } } } }`, {}, partnerUser))).myReferrals).toEqual({ totalCount: 0, edges: [] });
 });

@@ -96,11 +96,11 @@ describe('/partner/graphql on the hub', () => {
   it.each([
     ['the patient registry', `{ patients { totalCount } }`],
     ['the directory search (other organizations)', `{ partners(category: FOOD_INSECURITY) { name } }`],
-    ['who requested a referral', `{ myReferrals { id requestedBy } }`],
-    ['clinical patient fields', `{ myReferrals { patient { birthDate } } }`],
-    ['the patient\'s other referrals', `{ myReferrals { patient { referrals { id } } } }`],
-    ['care plans', `{ myReferrals { patient { carePlans { title } } } }`],
-    ['the social need record', `{ myReferrals { socialNeed { id } } }`],
+    ['who requested a referral', `{ myReferrals { edges { node { id requestedBy } } } }`],
+    ['clinical patient fields', `{ myReferrals { edges { node { patient { birthDate } } } } }`],
+    ['the patient\'s other referrals', `{ myReferrals { edges { node { patient { referrals { totalCount } } } } } }`],
+    ['care plans', `{ myReferrals { edges { node { patient { carePlans { title } } } } } }`],
+    ['the social need record', `{ myReferrals { edges { node { socialNeed { id } } } } }`],
     ['requester mutations', `mutation { sendReferral(id: "x") { id } }`],
     ['KPI targets', `{ kpiTargets { key } }`],
   ])('a query for %s fails validation against the contract', async (_what, query) => {
@@ -138,6 +138,7 @@ describe('/partner/graphql on the hub', () => {
       'Query', 'Mutation', 'Subscription', 'Patient', 'Referral', 'ReferralStatusChange', 'ReferralOutcome', 'ServiceCoding', 'CommunityPartner', 'PartnerContact',
       'ReferralOutcomeInput', 'ServiceCodingInput', 'ReferralStatus', 'ReferralPriority', 'ReferralActorSide', 'SocialNeedCategory', 'DateTimeISO',
       'ReferralStatusChangeEvent', // the live subgraph's partner subscriptions
+      'ReferralConnection', 'ReferralEdge', 'ReferralStatusChangeConnection', 'ReferralStatusChangeEdge', 'PageInfo', // myReferrals and Referral.history pages
       'ReferralPerformance', 'PartnerReferralPerformance', 'KpiFigure', 'KpiFilter', // metrics: the organization's own referral figures
       'ID', 'String', 'Boolean', 'Int', 'Float',
     ];

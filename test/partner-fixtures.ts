@@ -108,8 +108,11 @@ export async function socialNeedEvent(hub: TestHub, o: { patientId: string; cate
 
 /** What partners may select (the contract has no requestedBy, no history actor). */
 export const PARTNER_REFERRAL_FIELDS = `id status statusReason priority category note requestedAt acceptedAt rejectedAt inProgressAt onHoldAt failedAt completedAt cancelledAt enteredInErrorAt
-  outcome { text services { system code display } } history { status previousStatus reason actorSide }`;
-export const REFERRAL_FIELDS = `${PARTNER_REFERRAL_FIELDS} requestedBy history { actor }`;
+  outcome { text services { system code display } } history { edges { node { status previousStatus reason actorSide } } }`;
+export const REFERRAL_FIELDS = `${PARTNER_REFERRAL_FIELDS} requestedBy history { edges { node { actor } } }`;
+
+/** The nodes of a connection (`edges { node }`), for asserting on a whole list. */
+export const nodesOf = <T = any>(connection: { edges: { node: T }[] } | null | undefined): T[] => (connection?.edges ?? []).map((e) => e.node);
 
 export async function createReferral(hub: TestHub, token: string, input: Record<string, unknown>): Promise<GraphQLResponse> {
   return hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { ${REFERRAL_FIELDS} } }`, { i: input }, token);

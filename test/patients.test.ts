@@ -139,7 +139,7 @@ describe('a nurse follows a patient from registration to a scored discharge', ()
     expect(events[2].payload).toMatchObject({ code: 'I50.9', charlsonCategory: 'CONGESTIVE_HEART_FAILURE', chronic: true, clinicalStatus: 'active' });
   });
 
-  it('recalculates when an ED visit or a condition changes the latest discharge\'s LACE', async () => {
+  it('recalculates the current risk when an ED visit or a condition changes the facts; the discharge keeps its LACE', async () => {
     const before = await riskOf(patientId);
     await recordEdVisit(patientId, daysAgo(150)); // 4th ED visit within 6 months of admission
     let risk = await riskOf(patientId);
@@ -151,10 +151,11 @@ describe('a nurse follows a patient from registration to a scored discharge', ()
     await recordEdVisit(patientId, daysAgo(2));
     expect((await riskOf(patientId)).score).toBe(16);
 
-    // Resolving diabetes today: it was present at discharge, so the discharge keeps C = 5.
+    // Resolving diabetes needs the day it abated (issue 14); today: it was present at discharge, so C stays 5.
     const conditions = (await ok(`query($id: ID!) { patient(id: $id) { conditions { id code } } }`, { id: patientId })).patient.conditions;
     const diabetes = conditions.find((c: { code: string }) => c.code === 'E11.22').id;
-    const resolved = await ok(`mutation($id: ID!) { updateConditionStatus(id: $id, clinicalStatus: RESOLVED) { clinicalStatus abatementDate } }`, { id: diabetes });
+    expectError(await hub.query(`mutation($id: ID!) { updateConditionStatus(id: $id, clinicalStatus: RESOLVED) { id } }`, { id: diabetes }, nurse), 'BAD_USER_INPUT', 'abatementDate');
+    const resolved = await ok(`mutation($id: ID!, $d: String) { updateConditionStatus(id: $id, clinicalStatus: RESOLVED, abatementDate: $d) { clinicalStatus abatementDate } }`, { id: diabetes, d: daysAgo(0).slice(0, 10) });
     expect(resolved.updateConditionStatus).toEqual({ clinicalStatus: 'RESOLVED', abatementDate: daysAgo(0).slice(0, 10) });
     expect((await riskOf(patientId)).c).toBe(5);
     // ... but it had abated before this discharge (entered in hindsight): Charlson 2 → C = 2.
@@ -164,9 +165,9 @@ describe('a nurse follows a patient from registration to a scored discharge', ()
     expect(risk.drivers).toContain('Charlson 2: CHF, COPD');
     const summary = (await eventsOf(patientId, 'PatientSummaryChanged')).at(-1)!.payload;
     expect(summary).toMatchObject({ laceScore: 13, chronicConditionCount: 3, charlsonCategories: ['CONGESTIVE_HEART_FAILURE', 'CHRONIC_PULMONARY_DISEASE'] });
-    // The encounter's own LACE moved with it.
-    const stay = await ok(`query($id: ID!) { patient(id: $id) { encounters { id lace { score c } } } }`, { id: patientId });
-    expect(stay.patient.encounters.find((e: { id: string }) => e.id === stayId).lace).toEqual({ score: 13, c: 2 });
+    // The current risk moved; the discharge's own LACE stays as known when it was discharged (issue 14).
+    const stay = await ok(`query($id: ID!) { patient(id: $id) { encounters { id lace { score c e } } } }`, { id: patientId });
+    expect(stay.patient.encounters.find((e: { id: string }) => e.id === stayId).lace).toEqual({ score: 15, c: 5, e: 3 });
   });
 
   it('does not publish a summary when nothing other subgraphs keep changed', async () => {

@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -19,6 +18,7 @@ import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
 import { SUBGRAPHS } from '../subgraphs';
 import { createTestDatabase, postGraphQL, startHub, type TestHub } from './support/hub';
 import { subscribe } from './support/live';
+import { freePort } from './support/net';
 
 jest.setTimeout(120_000);
 
@@ -55,12 +55,6 @@ async function spawnScript(script: string, args: string[], env: Record<string, s
   return { child, exited, output: () => out, match };
 }
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as net.AddressInfo;
-    srv.close(() => resolve(port));
-  });
-});
 
 const listening = (name: string) => new RegExp(`"url":"(http://[^"]+)","msg":"${name} listening"`);
 /** What a service leaves in the log from the moment it is told to stop: nothing at warn level or above. */

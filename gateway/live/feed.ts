@@ -2,8 +2,15 @@
  * One upstream feed per gateway instance: a single reader tails the shared event log
  * (woken by the configured transport) and hands every committed event, strictly in
  * position order, to the in-process listeners. Clients never open their own feed.
+ *
+ * Only subscriptions need it, so the gateway never waits for it: start() returns at
+ * once and keeps trying, with backoff, while the database is unreachable (`too many
+ * clients`, not started yet) or its event log is not migrated yet; queries are served
+ * meanwhile, subscriptions get a retryable SERVICE_UNAVAILABLE (assertLive) and /ready
+ * names what is missing (status).
  */
 import type { Pool } from 'pg';
+import { serviceUnavailable } from '../../shared/errors';
 import { latestEventPosition, readEventsAfter, type DomainEvent, type EventTransport } from '../../shared/events';
 import { rootLogger } from '../../shared/logger';
 
@@ -21,17 +28,84 @@ export class EventFeed {
   /** Wakes callers waiting for the feed to reach a position (tests, replay hand-over). */
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
 
-  constructor(private readonly pool: Pool, private readonly transport: EventTransport, private readonly pollMs = 1000) {}
+  /** Why the feed is not live yet; null once it is. */
+  private missing: string | null = 'starting';
+  private stopped = false;
+  private retry: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private starting: Promise<void> | undefined;
 
-  async start(): Promise<void> {
-    this.head = BigInt(await latestEventPosition(this.pool));
-    this.unsubscribe = await this.transport.subscribe(() => void this.pump());
-    // A fallback poll, for a wake-up lost while a transport reconnects.
-    this.timer = setInterval(() => void this.pump(), this.pollMs);
-    this.timer.unref();
+  constructor(
+    private readonly pool: Pool,
+    private readonly transport: EventTransport,
+    private readonly pollMs = 1000,
+    private readonly retryMs = { min: 250, max: 5_000 },
+  ) {}
+
+  private firstAttempt: Promise<void> | undefined;
+  private firstAttemptDone: (() => void) | undefined;
+
+  /**
+   * Resolves after the first attempt: with the database up the feed is live when the
+   * gateway starts listening, as before; otherwise it keeps trying in the background
+   * (`live()` resolves once it is up). Never throws.
+   */
+  start(): Promise<void> {
+    this.firstAttempt ??= new Promise<void>((resolve) => (this.firstAttemptDone = resolve));
+    this.starting ??= this.connect().finally(() => this.firstAttemptDone?.());
+    return this.firstAttempt;
+  }
+
+  /** Resolves once the feed dispatches events (tests, scripts that need it). */
+  live(): Promise<void> {
+    return this.starting ?? this.start().then(() => this.starting);
+  }
+
+  /** 'ok', or what the feed is waiting for (for /ready). */
+  status(): string {
+    return this.missing ?? 'ok';
+  }
+
+  /** Throws a retryable SERVICE_UNAVAILABLE while the feed is not up: a subscription could not be served. */
+  assertLive(): void {
+    // What exactly is missing is for /ready (operators), not for clients.
+    if (this.missing) throw serviceUnavailable('Live updates are not available yet: the gateway is still connecting to its event log. Subscribe again in a few seconds.', 'EVENT_FEED_UNAVAILABLE');
+  }
+
+  private async connect(): Promise<void> {
+    for (let delay = this.retryMs.min, attempt = 1; !this.stopped; delay = Math.min(delay * 2, this.retryMs.max), attempt++) {
+      try {
+        this.head = BigInt(await latestEventPosition(this.pool));
+        if (this.stopped) return;
+        this.unsubscribe = await this.transport.subscribe(() => void this.pump());
+        if (this.stopped) return void (await this.unsubscribe());
+        // A fallback poll, for a wake-up lost while a transport reconnects.
+        this.timer = setInterval(() => void this.pump(), this.pollMs);
+        this.timer.unref();
+        if (attempt > 1) this.log.info({ attempts: attempt }, 'event feed started');
+        this.missing = null;
+        return;
+      } catch (err) {
+        // 42P01: hub_events.event_log does not exist yet (nobody has run the migrations).
+        const code = (err as { code?: string }).code;
+        this.missing = code === '42P01' ? 'the event log is not migrated yet' : `the event log is unreachable (${(err as Error).message})`;
+        if (attempt === 1) this.log.warn({ err: (err as Error).message, code }, 'event feed not started; queries are served, subscriptions wait; retrying with backoff');
+        this.firstAttemptDone?.();
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        timer.unref();
+        this.retry = { timer, wake: resolve };
+      });
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) {
+      clearTimeout(this.retry.timer);
+      this.retry.wake();
+    }
+    await this.starting;
     clearInterval(this.timer);
     await this.unsubscribe?.();
     await this.pumping;
@@ -50,6 +124,8 @@ export class EventFeed {
   }
 
   pump(): Promise<void> {
+    // Before the start, the head is not known: nothing may be dispatched.
+    if (this.missing) return Promise.resolve();
     if (this.pumping) {
       this.again = true;
       return this.pumping;

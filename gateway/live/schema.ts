@@ -21,6 +21,8 @@ scalar DateTimeISO
 type CarePlan @key(fields: "id", resolvable: false) { id: ID! }
 type Patient @key(fields: "id", resolvable: false) @tag(name: "partner") { id: ID! @tag(name: "partner") }
 type Referral @key(fields: "id", resolvable: false) @tag(name: "partner") { id: ID! @tag(name: "partner") }
+type AssessmentResponse @key(fields: "id", resolvable: false) { id: ID! }
+type SocialNeed @key(fields: "id", resolvable: false) { id: ID! }
 
 """One committed change to a care plan, its goals or its activities."""
 type CarePlanChangeEvent {
@@ -52,6 +54,41 @@ type ReferralStatusChangeEvent @tag(name: "partner") {
   patient: Patient! @tag(name: "partner")
 }
 
+"""An answer that must reach the patient's team at once (PHQ-9 item 9 above 0: assess suicide risk now)."""
+type SafetyFlagEvent {
+  cursor: String!
+  "The flag code, e.g. SUICIDE_RISK."
+  flag: String!
+  display: String
+  "The instrument, e.g. PHQ-9."
+  instrument: String!
+  totalScore: Int
+  "Who recorded the response (their token subject)."
+  actor: String
+  occurredAt: DateTimeISO!
+  assessment: AssessmentResponse!
+  patient: Patient!
+}
+
+"""One change to a social need: recorded, rescreened, its status changed, or a referral's outcome applied (the closed loop)."""
+type SocialNeedChangeEvent {
+  cursor: String!
+  "The event type: SocialNeedRecorded, SocialNeedRescreened, SocialNeedStatusChanged or SocialNeedReferralOutcomeRecorded."
+  change: String!
+  "The need's status code after the change (identified, addressed, resolved, declined)."
+  status: String!
+  previousStatus: String
+  "The referral whose outcome caused the change, if any."
+  referralId: ID
+  "For a referral outcome: whether the need was met."
+  needMet: Boolean
+  reason: String
+  actor: String
+  occurredAt: DateTimeISO!
+  socialNeed: SocialNeed!
+  patient: Patient!
+}
+
 type Subscription {
   "Changes to care plans of one patient or one plan, for active members of the patient's care team. \`after\`: resume from a cursor."
   carePlanChanged(patientId: ID, carePlanId: ID, after: String): CarePlanChangeEvent!
@@ -59,10 +96,14 @@ type Subscription {
   myCarePlanChanges(after: String): CarePlanChangeEvent!
   "Referral status changes for the patients of my care teams (or one patient)."
   referralStatusChanged(patientId: ID, after: String): ReferralStatusChangeEvent!
+  "Safety flags raised by assessments of the patients of my care teams (or one patient): urgent."
+  safetyFlagRaised(patientId: ID, after: String): SafetyFlagEvent!
+  "Changes to the social needs of the patients of my care teams (or one patient)."
+  socialNeedChanged(patientId: ID, after: String): SocialNeedChangeEvent!
   "Referrals newly sent to my organization (partner staff)."
-  referralAssigned(after: String): ReferralStatusChangeEvent! @tag(name: "partner")
+  referralAssigned(after: String @tag(name: "partner")): ReferralStatusChangeEvent! @tag(name: "partner")
   "Every status change of my organization's referrals (partner staff)."
-  referralUpdated(after: String): ReferralStatusChangeEvent! @tag(name: "partner")
+  referralUpdated(after: String @tag(name: "partner")): ReferralStatusChangeEvent! @tag(name: "partner")
 }
 `;
 

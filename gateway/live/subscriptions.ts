@@ -14,14 +14,18 @@
  * SUBSCRIPTION_ENDED, reason UPSTREAM_UNAVAILABLE and resumeAfter = the last position
  * delivered. A caught-up lane member joins its group's live execution again.
  */
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { ExecutionResult } from 'graphql';
+import { AuditPurpose, describeSelection, type AuditRecord, type AuditWriter } from '../../shared/audit';
+import type { Endpoint } from '../../shared/internal-token';
 import { GraphQLError } from 'graphql';
-import { hasRole, isAdmin, type Principal } from '../../shared/auth';
+import { hasRole, isAdmin, Role, type Principal } from '../../shared/auth';
 import { config } from '../../shared/config';
 import { badInput, forbidden } from '../../shared/errors';
 import { readEventsAfter, type DomainEvent } from '../../shared/events';
 import { rootLogger } from '../../shared/logger';
+import { liveEventsDelivered } from '../../shared/metrics';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { EventResolution, LiveExecutor, PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
@@ -79,6 +83,20 @@ export interface LiveStats {
 
 type Decision = 'allowed' | 'denied' | 'unknown';
 
+/** Where the gateway writes its delivery records, and which endpoint this manager serves. */
+export interface DeliveryAudit {
+  writer: AuditWriter;
+  endpoint: Endpoint;
+}
+
+/** The purpose of use a delivery is recorded under, as the access table names them (shared/access-policy.ts). */
+function deliveryPurpose(endpoint: Endpoint, p: Principal): AuditPurpose {
+  if (endpoint === 'partner') return AuditPurpose.PARTNER_DISCLOSURE;
+  if (p.roles.includes(Role.ADMIN)) return AuditPurpose.OPERATIONS;
+  if (p.roles.includes(Role.INTEGRATION)) return AuditPurpose.INTEGRATION;
+  return AuditPurpose.TREATMENT;
+}
+
 /**
  * One subscription, and the async iterator graphql-ws reads it through. Hand-written
  * rather than an async generator: a generator parked on an `await` cannot run
@@ -94,6 +112,10 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   stalledSince: number | undefined;
   live = false;
   lane: Lane | undefined;
+  /** Names this subscription in the audit trail: every delivery to it carries this request id. */
+  readonly id = randomUUID();
+  /** What its deliveries show, `Type{fields}` (computed at the first delivery). */
+  shows: string[] | undefined;
   private readonly queue: ExecutionResult[] = [];
   private waiting: ((r: IteratorResult<ExecutionResult>) => void) | undefined;
   private finished = false;
@@ -123,6 +145,7 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     this.lastDelivered = position;
     this.stalledSince = undefined;
     this.enqueue(result);
+    liveEventsDelivered.inc();
   }
 
   private enqueue(result: ExecutionResult, last = false): void {
@@ -360,15 +383,17 @@ export class SubscriptionManager {
   private readonly authorizer: Authorizer;
   /** How long an event may wait for a subgraph before its subscription ends (SUBSCRIPTION_UPSTREAM_RETRY_MS). */
   readonly upstreamRetryMs: number;
+  private readonly audit: DeliveryAudit | undefined;
 
   constructor(
     private executor: LiveExecutor,
     private readonly feed: EventFeed,
     private readonly pool: Pool,
     private readonly retentionDays: number,
-    options: { upstreamRetryMs?: number } = {},
+    options: { upstreamRetryMs?: number; audit?: DeliveryAudit } = {},
   ) {
     this.upstreamRetryMs = options.upstreamRetryMs ?? config.subscriptionUpstreamRetryMs;
+    this.audit = options.audit;
     this.authorizer = {
       careTeamMember: (principal, authorization, patientId) =>
         this.decide(`team|${principal.sub}|${patientId}`, patientId, () => this.askCareTeams(principal, authorization, patientId)),
@@ -472,7 +497,9 @@ export class SubscriptionManager {
     });
     if (allowed.length) {
       const resolution = await group.resolve(allowed[0], event);
-      if (resolution.kind === 'resolved') for (const s of allowed) s.deliver(position, resolution.result);
+      if (resolution.kind === 'resolved' && (await this.recordDeliveries(allowed, event))) {
+        for (const s of allowed) s.deliver(position, resolution.result);
+      } else if (resolution.kind === 'resolved') failed.push(...allowed);
       else {
         log.warn({ position: event.id, reason: resolution.reason }, 'an event could not be resolved; its subscribers retry it');
         failed.push(...allowed);
@@ -520,6 +547,32 @@ export class SubscriptionManager {
     // Even when errors nulled the whole event, the client learns where it stands.
     if (!result.errors?.length && root != null) return resolution;
     return { kind: 'resolved', result: { ...result, extensions: { ...result.extensions, cursor: encodeCursor(event.id) } } };
+  }
+
+  /**
+   * The audit records of a delivery, durable before it is sent (shared/audit.ts): one
+   * per subscriber and event of a patient, since a shared execution fetched once for
+   * all of them and may have been answered from the event alone. False when they
+   * could not be written: the event is then retried like an unavailable subgraph.
+   */
+  private async recordDeliveries(subscribers: Subscriber[], event: DomainEvent): Promise<boolean> {
+    if (!this.audit || !event.patientId) return true;
+    const { writer, endpoint } = this.audit;
+    const records = subscribers.filter((s) => !s.closed).map((s): AuditRecord => {
+      s.shows ??= describeSelection(s.request.prepared.document, this.executor.apiGraphQLSchema);
+      return {
+        requestId: s.id, service: 'gateway', endpoint, channel: 'subscription', principal: s.principal, action: 'read',
+        operation: s.request.prepared.operationName ?? s.request.prepared.rootField,
+        entities: [`${s.request.prepared.rootField}:${event.type}`, ...s.shows], patientIds: [event.patientId!], purpose: deliveryPurpose(endpoint, s.principal),
+      };
+    });
+    try {
+      await writer.append(records);
+      return true;
+    } catch (err) {
+      log.error({ err, position: event.id }, 'delivery audit records could not be written; the event is retried');
+      return false;
+    }
   }
 
   private async authorize(s: Subscriber, event: DomainEvent): Promise<Decision> {

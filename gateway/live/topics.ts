@@ -63,6 +63,38 @@ const referralRoot = (e: DomainEvent) => {
   };
 };
 
+const safetyFlagRoot = (e: DomainEvent) => {
+  const p = e.payload as Payload;
+  return {
+    cursor: encodeCursor(e.id),
+    flag: str(p.flag) ?? 'UNKNOWN',
+    display: str(p.display),
+    instrument: str(p.instrument) ?? 'unknown',
+    totalScore: typeof p.totalScore === 'number' ? p.totalScore : null,
+    actor: e.actor,
+    occurredAt: e.occurredAt,
+    assessment: { __typename: 'AssessmentResponse', id: p.responseId },
+    patient: { __typename: 'Patient', id: e.patientId },
+  };
+};
+
+const socialNeedRoot = (e: DomainEvent) => {
+  const p = e.payload as Payload;
+  return {
+    cursor: encodeCursor(e.id),
+    change: e.type,
+    status: str(p.status) ?? 'unknown',
+    previousStatus: str(p.previousStatus),
+    referralId: str(p.referralId),
+    needMet: typeof p.needMet === 'boolean' ? p.needMet : null,
+    reason: str(p.reason),
+    actor: e.actor,
+    occurredAt: e.occurredAt,
+    socialNeed: { __typename: 'SocialNeed', id: p.socialNeedId },
+    patient: { __typename: 'Patient', id: e.patientId },
+  };
+};
+
 const memberOfPatientTeam: Topic['authorize'] = (auth, principal, authorization, e) =>
   e.patientId ? auth.careTeamMember(principal, authorization, e.patientId) : Promise.resolve(false);
 
@@ -100,6 +132,22 @@ export const TOPICS: Record<string, Topic> = {
     roles: CARE_TEAM_ROLES,
     matches: (e, args) => !args.patientId || e.patientId === args.patientId,
     root: referralRoot,
+    authorize: memberOfPatientTeam,
+  },
+  safetyFlagRaised: {
+    field: 'safetyFlagRaised',
+    eventTypes: ['AssessmentSafetyFlagRaised'],
+    roles: CARE_TEAM_ROLES,
+    matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    root: safetyFlagRoot,
+    authorize: memberOfPatientTeam,
+  },
+  socialNeedChanged: {
+    field: 'socialNeedChanged',
+    eventTypes: ['SocialNeedRecorded', 'SocialNeedRescreened', 'SocialNeedStatusChanged', 'SocialNeedReferralOutcomeRecorded'],
+    roles: CARE_TEAM_ROLES,
+    matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    root: socialNeedRoot,
     authorize: memberOfPatientTeam,
   },
   referralAssigned: {

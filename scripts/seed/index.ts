@@ -1,9 +1,13 @@
 /**
  * Seeds the demo population into an empty hub: each subgraph writes its own part
  * through its `seed` hook (and records the matching domain events), batch by batch.
+ * Without a progress callback (`npm start`), it logs its progress once a second:
+ * patients so far, rate and time left (shared/progress.ts).
  */
 import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../shared/config';
+import { logger } from '../../shared/logger';
+import { startProgress } from '../../shared/progress';
 import type { SubgraphModule } from '../../shared/subgraph';
 import { demoPatients } from './population';
 
@@ -20,10 +24,17 @@ export async function seedDemoPopulation(
 ): Promise<void> {
   let done = 0;
   let first = true;
+  const log = logger('seed');
+  const progress = onProgress ? undefined : startProgress({
+    label: 'seeding', unit: 'patients', total: count,
+    report: (r) => log.info({ patients: r.done, total: r.total, perSecond: Math.round(r.rate), etaSeconds: r.etaSeconds === undefined ? undefined : Math.ceil(r.etaSeconds) }, r.line),
+  });
   for (const patients of demoPatients(count)) {
     for (const name of SUBGRAPH_NAMES) await modules[name].seed?.(dataSources[name], { patients, first });
     first = false;
     done += patients.length;
-    onProgress?.(done);
+    if (onProgress) onProgress(done);
+    else progress!.update(done);
   }
+  progress?.finish();
 }

@@ -5,6 +5,7 @@ import type { SubgraphModule } from '../../shared/subgraph';
 import { KpiTargetRecord, SatisfactionSurveyRecord } from './data/entities';
 import { CreateKpiTargets1732300400000 } from './data/migrations/1732300400000-CreateKpiTargets';
 import { CreateOutcomeReadModel1732300400100 } from './data/migrations/1732300400100-CreateOutcomeReadModel';
+import { CcmDecisionMaking1732300400400 } from './data/migrations/1732300400400-CcmDecisionMaking';
 import { startReadModelConsumer } from './data/read-model';
 import { seedSatisfactionSurveys } from './data/seed';
 import { KpiTargetResolver } from './schema/kpi-target';
@@ -18,7 +19,7 @@ export const metricsSubgraph: SubgraphModule = {
   name: 'metrics',
   schema: 'metrics',
   entities: [KpiTargetRecord, SatisfactionSurveyRecord],
-  migrations: [CreateEventCursors1732300000001, CreateKpiTargets1732300400000, CreateOutcomeReadModel1732300400100],
+  migrations: [CreateEventCursors1732300000001, CreateKpiTargets1732300400000, CreateOutcomeReadModel1732300400100, CcmDecisionMaking1732300400400],
   seed: seedSatisfactionSurveys,
   buildSchema: () =>
     buildFederatedSchema({

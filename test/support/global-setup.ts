@@ -3,19 +3,9 @@
  * otherwise an embedded one kept in .data/test-postgres — and a fresh JWT secret.
  */
 import crypto from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../shared/embedded-postgres';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+import { freePort } from './net';
 
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';

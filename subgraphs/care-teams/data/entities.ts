@@ -140,6 +140,37 @@ export class TransitionalCareEpisodeRecord {
   @Column({ name: 'period_end', type: 'timestamptz' }) periodEnd: Date;
   @Column({ name: 'source_event_id', type: 'bigint' }) sourceEventId: string;
   @CreateDateColumn({ name: 'opened_at', type: 'timestamptz' }) openedAt: Date;
+  /** The LACE tier's default complexity, shown as a suggestion (issue 14). */
+  @Column({ name: 'suggested_complexity', type: 'text' }) suggestedComplexity: string;
+  /** The billing practitioner's recorded medical decision-making (MODERATE or HIGH); null until recorded. */
+  @Column({ name: 'decision_making', type: 'text', nullable: true }) decisionMaking: string | null;
+  @Column({ name: 'decision_making_by', type: 'text', nullable: true }) decisionMakingBy: string | null;
+  @Column({ name: 'decision_making_at', type: 'timestamptz', nullable: true }) decisionMakingAt: Date | null;
+}
+
+/** A discharge inside an open TCM period: linked to its episode, not a second billable one (CMS TCM FAQs). */
+@Entity({ name: 'transitional_care_readmission' })
+export class TransitionalCareReadmissionRecord {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'episode_id', type: 'uuid' }) episodeId: string;
+  @Column({ name: 'encounter_id', type: 'text' }) encounterId: string;
+  @Column({ name: 'encounter_kind', type: 'text' }) encounterKind: string;
+  @Column({ name: 'admitted_at', type: 'timestamptz', nullable: true }) admittedAt: Date | null;
+  @Column({ name: 'discharged_at', type: 'timestamptz' }) dischargedAt: Date;
+  @Column({ type: 'text' }) disposition: string;
+  @Column({ name: 'source_event_id', type: 'bigint' }) sourceEventId: string;
+  @CreateDateColumn({ name: 'linked_at', type: 'timestamptz' }) linkedAt: Date;
+}
+
+/** The billing practitioner's medical decision-making for one CCM month (complex CCM 99487/99489 needs moderate or high). */
+@Entity({ name: 'ccm_month_decision_making' })
+export class CcmMonthDecisionMakingRecord {
+  @PrimaryColumn({ name: 'patient_id', type: 'uuid' }) patientId: string;
+  /** YYYY-MM, the practice's local month. */
+  @PrimaryColumn({ type: 'text' }) month: string;
+  @Column({ type: 'text' }) complexity: string;
+  @Column({ name: 'recorded_by', type: 'text' }) recordedBy: string;
+  @Column({ name: 'recorded_at', type: 'timestamptz' }) recordedAt: Date;
 }
 
 @Entity({ name: 'transitional_care_step' })

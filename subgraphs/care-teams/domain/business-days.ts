@@ -1,10 +1,12 @@
 /**
  * Business-day arithmetic: Monday–Friday, excluding the organisation's holidays.
- * CMS TCM counts its 2-day contact window in business days defined this way.
- * All calendar arithmetic is by UTC date, so a deadline does not depend on
- * the server's time zone.
+ * CMS TCM counts its 2-day contact window in business days defined this way, on
+ * the practice's local dates (CMS TCM FAQs; `HUB_TIME_ZONE`, shared/time-zone.ts):
+ * a zone is passed in, UTC when none is, so a deadline never depends on the
+ * server's own time zone.
  */
 import { badInput } from '../../../shared/errors';
+import { addIsoDays, endOfLocalDay, isoWeekday, localIsoDate } from '../../../shared/time-zone';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -54,26 +56,33 @@ export function parseHolidayCalendar(spec: string): Set<string> {
   return holidays;
 }
 
+/** Monday–Friday and not a holiday, for a local calendar date (YYYY-MM-DD). */
+export function isBusinessIsoDate(isoDate: string, holidays: Set<string>): boolean {
+  const weekday = isoWeekday(isoDate);
+  return weekday !== 0 && weekday !== 6 && !holidays.has(isoDate);
+}
+
 export function isBusinessDay(date: Date, holidays: Set<string>): boolean {
   const weekday = date.getUTCDay(); // 0 Sunday … 6 Saturday
   return weekday !== 0 && weekday !== 6 && !holidays.has(toIsoDate(date));
 }
 
 /**
- * The deadline `days` business days after `from`'s UTC date: the end
- * (23:59:59.999 UTC) of the Nth business day that follows it. The day of
+ * The deadline `days` business days after `from`'s local date in `timeZone`: the
+ * end (23:59:59.999 local) of the Nth business day that follows it. The day of
  * `from` itself never counts, so a Friday discharge with days = 2 is due
- * Tuesday; days = 0 is the end of `from`'s own date.
+ * Tuesday; days = 0 is the end of `from`'s own date. A Wednesday 22:30 discharge
+ * in New York is Wednesday there (Thursday in UTC), so it is due Friday, not Monday.
  */
-export function addBusinessDays(from: Date, days: number, holidays: Set<string>): Date {
+export function addBusinessDays(from: Date, days: number, holidays: Set<string>, timeZone = 'UTC'): Date {
   if (!Number.isInteger(days) || days < 0) {
     throw badInput('days must be a whole number of business days, zero or more', 'days', { days });
   }
-  let day = startOfUtcDay(from);
+  let day = localIsoDate(from, timeZone);
   let counted = 0;
   while (counted < days) {
-    day = addCalendarDays(day, 1);
-    if (isBusinessDay(day, holidays)) counted += 1;
+    day = addIsoDays(day, 1);
+    if (isBusinessIsoDate(day, holidays)) counted += 1;
   }
-  return endOfUtcDay(day);
+  return endOfLocalDay(day, timeZone);
 }

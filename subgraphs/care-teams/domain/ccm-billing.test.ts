@@ -4,10 +4,12 @@ import { assertMinutes, ccmBillableCodes, CcmTimeEntry } from './ccm-billing';
 const staff = (minutes: number): CcmTimeEntry => ({ minutes, byPhysician: false });
 const physician = (minutes: number): CcmTimeEntry => ({ minutes, byPhysician: true });
 
-function bill(entries: CcmTimeEntry[], opts: Partial<{ revised: boolean; consent: boolean; conditions: number }> = {}) {
+// A revised month is taken as one the practitioner recorded moderate/high decision-making for, unless `mdm` says otherwise.
+function bill(entries: CcmTimeEntry[], opts: Partial<{ revised: boolean; consent: boolean; conditions: number; mdm: boolean }> = {}) {
   return ccmBillableCodes({
     entries,
     carePlanEstablishedOrRevised: opts.revised ?? false,
+    complexDecisionMaking: opts.mdm ?? opts.revised ?? false,
     consentActive: opts.consent ?? true,
     chronicConditionCount: opts.conditions ?? 2,
   });
@@ -179,6 +181,17 @@ describe('assertMinutes', () => {
 
   it('is applied to every entry before anything is billed', () => {
     expect(() => bill([staff(30), staff(0)])).toThrow('Minutes must be a positive whole number');
+  });
+});
+
+describe('complex CCM needs the billing practitioner\'s moderate or high decision-making (CMS CCM: decided by the billing practitioner)', () => {
+  it('a revised plan and 90 minutes without recorded decision-making is non-complex', () => {
+    expect(codes(bill([staff(90)], { revised: true, mdm: false }))).toEqual(['99490×1', '99439×2']);
+    expect(codes(bill([staff(90)], { revised: true, mdm: true }))).toEqual(['99487×1', '99489×1']);
+  });
+
+  it('decision-making without a plan established or revised is not complex either', () => {
+    expect(codes(bill([staff(90)], { revised: false, mdm: true }))).toEqual(['99490×1', '99439×2']);
   });
 });
 

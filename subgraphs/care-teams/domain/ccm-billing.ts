@@ -84,6 +84,12 @@ const addOnUnits = (minutes: number, base: number, block: number) => Math.floor(
 export function ccmBillableCodes(input: {
   entries: CcmTimeEntry[];
   carePlanEstablishedOrRevised: boolean;
+  /**
+   * The billing practitioner recorded moderate or high complexity medical decision-making
+   * for the month (CMS CCM: complex CCM requires it, decided by the billing practitioner;
+   * clinical-rules.md "CMS CCM — conditions"). Plan edits alone never make a month complex.
+   */
+  complexDecisionMaking: boolean;
   consentActive: boolean;
   chronicConditionCount: number;
 }): CcmBillingResult {
@@ -116,8 +122,9 @@ export function ccmBillableCodes(input: {
   // The billing practitioner's own time may count as clinical staff time (CMS CCM FAQ).
   const staffCountable = totalMinutes;
 
-  // CMS CCM: 99487 needs ≥60 min and a care plan established or substantially revised; it replaces 99490/99439/99491.
-  if (input.carePlanEstablishedOrRevised && staffCountable >= COMPLEX_BASE) {
+  // CMS CCM: 99487 needs ≥60 min, moderate/high decision-making recorded by the billing practitioner, and a care plan
+  // established or substantially revised; it replaces 99490/99439/99491.
+  if (input.complexDecisionMaking && input.carePlanEstablishedOrRevised && staffCountable >= COMPLEX_BASE) {
     const complex = family(
       '99487',
       '99489',

@@ -9,3 +9,4 @@ export * from './dates';
 export * from './plan-revisions';
 export * from './ccm-time';
 export * from './tcm-events';
+export * from './tcm-period';

@@ -2,7 +2,7 @@
  * Reading a PatientDischarged event for transitional care, and how completing
  * the face-to-face visit moves the medication reconciliation deadline.
  */
-import { endOfUtcDay } from './business-days';
+import { endOfLocalDay, localIsoDate } from '../../../shared/time-zone';
 import type { DischargeDisposition, EncounterKind, LaceRiskTier } from './transitional-care';
 
 const ENCOUNTER_KINDS: ReadonlySet<string> = new Set<EncounterKind>(['INPATIENT', 'OBSERVATION', 'EMERGENCY', 'OUTPATIENT', 'TELEHEALTH', 'HOME_VISIT']);
@@ -54,7 +54,8 @@ export function readDischarge(payload: Record<string, unknown>): { discharge: Di
  * visit. A visit earlier than its deadline brings the reconciliation deadline
  * forward to the end of the visit's day; it never pushes it later.
  */
-export function medicationReconciliationDueAfterVisit(currentDue: Date, visitCompletedAt: Date): Date {
-  const visitDay = endOfUtcDay(visitCompletedAt);
+export function medicationReconciliationDueAfterVisit(currentDue: Date, visitCompletedAt: Date, timeZone = 'UTC'): Date {
+  // The visit's local day (HUB_TIME_ZONE; CMS TCM FAQs: local calendar dates of the practice).
+  const visitDay = endOfLocalDay(localIsoDate(visitCompletedAt, timeZone), timeZone);
   return visitDay.getTime() < currentDue.getTime() ? visitDay : currentDue;
 }

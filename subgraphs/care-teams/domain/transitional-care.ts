@@ -2,7 +2,8 @@
  * CMS Transitional Care Management (TCM): which discharges start a TCM period,
  * its deadlines, and whether each required step was met.
  */
-import { addBusinessDays, addCalendarDays, endOfUtcDay, startOfUtcDay } from './business-days';
+import { addIsoDays, endOfLocalDay, localIsoDate } from '../../../shared/time-zone';
+import { addBusinessDays } from './business-days';
 
 export type EncounterKind = 'INPATIENT' | 'OBSERVATION' | 'EMERGENCY' | 'OUTPATIENT' | 'TELEHEALTH' | 'HOME_VISIT';
 
@@ -114,18 +115,22 @@ export const TCM_CONTACT_BUSINESS_DAYS = 2;
 export const TCM_PERIOD_DAYS = 30;
 
 /**
- * The TCM deadlines for a discharge, by UTC date. A HIGH LACE tier is treated
- * as high-complexity decision making (99496, visit within 7 days); LOW and
- * MODERATE as moderate (99495, within 14 days).
+ * The TCM deadlines for a discharge, by the practice's local dates (`timeZone`, UTC
+ * when none is given; CMS TCM FAQs). Complexity is the billing practitioner's medical
+ * decision-making when recorded (`complexity`, tcm-period.ts); until then the LACE
+ * tier suggests it: HIGH as high (99496, visit within 7 days), LOW and MODERATE as
+ * moderate (99495, within 14 days).
  */
-export function tcmSchedule(dischargedAt: Date, riskTier: LaceRiskTier, holidays: Set<string>): TcmSchedule {
-  const high = riskTier === 'HIGH';
-  const dischargeDay = startOfUtcDay(dischargedAt);
+export function tcmSchedule(
+  dischargedAt: Date, riskTier: LaceRiskTier, holidays: Set<string>, timeZone = 'UTC', complexity: TcmComplexity | null = null,
+): TcmSchedule {
+  const high = (complexity ?? (riskTier === 'HIGH' ? TcmComplexity.HIGH : TcmComplexity.MODERATE)) === TcmComplexity.HIGH;
+  const dischargeDay = localIsoDate(dischargedAt, timeZone);
 
   // CMS TCM: interactive contact within 2 business days (Mon–Fri, excluding holidays).
-  const contactDue = addBusinessDays(dischargedAt, TCM_CONTACT_BUSINESS_DAYS, holidays);
+  const contactDue = addBusinessDays(dischargedAt, TCM_CONTACT_BUSINESS_DAYS, holidays, timeZone);
   // CMS TCM: face-to-face within 7 (99496) or 14 (99495) calendar days; the whole last day counts.
-  const faceToFaceDue = endOfUtcDay(addCalendarDays(dischargeDay, high ? 7 : 14));
+  const faceToFaceDue = endOfLocalDay(addIsoDays(dischargeDay, high ? 7 : 14), timeZone);
   // CMS TCM: medication reconciliation no later than the face-to-face visit.
   const medRecDue = faceToFaceDue;
 
@@ -133,7 +138,7 @@ export function tcmSchedule(dischargedAt: Date, riskTier: LaceRiskTier, holidays
     complexity: high ? TcmComplexity.HIGH : TcmComplexity.MODERATE,
     billingCode: high ? '99496' : '99495',
     // CMS: the period begins on the day of discharge and continues for the next 29 days.
-    periodEnd: endOfUtcDay(addCalendarDays(dischargeDay, TCM_PERIOD_DAYS - 1)),
+    periodEnd: endOfLocalDay(addIsoDays(dischargeDay, TCM_PERIOD_DAYS - 1), timeZone),
     steps: [
       { kind: TcmStepKind.INTERACTIVE_CONTACT, dueAt: contactDue },
       { kind: TcmStepKind.MEDICATION_RECONCILIATION, dueAt: medRecDue },

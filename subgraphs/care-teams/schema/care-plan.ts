@@ -5,18 +5,18 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, hasRole } from '../../../shared/auth';
 import { badInput } from '../../../shared/errors';
-import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
+import { AFTER_DESCRIPTION, childPages, decodeKeysetCursor, FIRST_DESCRIPTION, pageSize, type ChildKeyset } from '../../../shared/pagination';
 import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import {
   CarePlanChangeKind, CarePlanIntent, CarePlanStatus, CareTeamStatus, carePlanLifecycle, diffFields,
 } from '../domain';
-import { CarePlanRecord, CareTeamRecord, type CarePlanProblem } from '../data/entities';
+import { CarePlanRecord, CarePlanRevisionRecord, CareTeamRecord, type CarePlanProblem } from '../data/entities';
 import { assertCarePlansRead } from './access';
 import { requireCareTeam } from './care-team';
-import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan, revisionsByPlan } from './loaders';
+import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan } from './loaders';
 import { PLAN_FIELDS, changeCarePlan, recordPlanRevision, assertPlanEditable } from './plan-changes';
-import { CarePlan, CarePlanActivity, CarePlanRevision, CareTeam, Goal, Patient } from './types';
+import { CarePlan, CarePlanActivity, CarePlanRevisionConnection, CareTeam, Goal, Patient } from './types';
 
 /** A plan by id (query or entity reference): null when there is none, FORBIDDEN (with reason) when the caller may not read it. */
 export async function resolveCarePlanReference(ref: { id: string }, ctx: SubgraphContext) {
@@ -27,9 +27,12 @@ export async function resolveCarePlanReference(ref: { id: string }, ctx: Subgrap
   return plan;
 }
 
-/** Revisions a screen pages through: the default, and the ceiling of `first`. */
-export const HISTORY_DEFAULT = 100;
-export const HISTORY_MAX = MAX_PAGE_SIZE;
+/** A plan's revisions, oldest first, as a keyset (shared/pagination.ts): the version orders them and is unique per plan. */
+const PLAN_HISTORY: ChildKeyset = {
+  list: 'CarePlan.history', table: 'care_teams.care_plan_revision', alias: 'v', parent: 'care_plan_id', identity: ['care_plan_id', 'version'],
+  columns: [{ expr: 'v.version', direction: 'ASC', type: 'int' }],
+};
+const historyPages = (ctx: SubgraphContext) => childPages(ctx, CarePlanRevisionRecord, PLAN_HISTORY, (v) => v.carePlanId);
 
 @InputType({ description: 'A problem the plan addresses: conditionId or text, not both' })
 class CarePlanProblemInput {
@@ -119,11 +122,16 @@ export class CarePlanResolver {
     return activitiesByPlan(ctx).load(plan.id);
   }
 
-  @FieldResolver(() => [CarePlanRevision], {
-    description: `Versions oldest first — who changed what, when, before and after: the first \`first\` (default ${HISTORY_DEFAULT}, at most ${HISTORY_MAX})`,
-  })
-  async history(@Root() plan: CarePlanRecord, @Ctx() ctx: SubgraphContext, @Arg('first', () => Int, { nullable: true }) first?: number | null) {
-    return (await revisionsByPlan(ctx).load(plan.id)).slice(0, pageSize(first, HISTORY_DEFAULT));
+  // The plan was checked where it entered the answer (query, reference or write): its history needs no second check.
+  @FieldResolver(() => CarePlanRevisionConnection, { description: 'Versions oldest first — who changed what, when, before and after — paged' })
+  history(
+    @Root() plan: CarePlanRecord,
+    @Ctx() ctx: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after?: string | null,
+  ) {
+    // Stamped with the version: a change later in the same request (it bumps the version) is not answered from an older page.
+    return historyPages(ctx).load(plan.id, pageSize(first), decodeKeysetCursor(PLAN_HISTORY, after), plan.version);
   }
 
   @Mutation(() => CarePlan, { description: "Drafts a care plan for the team's patient (version 1)" })

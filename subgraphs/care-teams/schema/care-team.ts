@@ -7,7 +7,7 @@
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PatientData } from '../../../shared/access';
-import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
+import { AFTER_DESCRIPTION, childPages, decodeKeysetCursor, FIRST_DESCRIPTION, pageSize, type ChildKeyset } from '../../../shared/pagination';
 import { IsNull, type EntityManager } from 'typeorm';
 import { badInput, conflict, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
@@ -23,7 +23,7 @@ import {
   assertCanEndMembership, assertCareTeamRole, assertCarePlansRead, assertCarePlansWrite, assertTeamCoordinator, assertTeamMember,
 } from './access';
 import { careTeamById, careTeamsByPatient, carePlansByPatient, carePlansByTeam, membersByTeam, practitionerById } from './loaders';
-import { CarePlan, CareTeam, CareTeamMember, Patient, Practitioner } from './types';
+import { CarePlan, CareTeam, CareTeamMember, CareTeamMemberConnection, Patient, Practitioner } from './types';
 import { toPractitioner } from './practitioner';
 
 /** Teams in these statuses still care for the patient; at most one per patient (care_team_one_open_per_patient). */
@@ -97,9 +97,12 @@ export async function requireCareTeam(ctx: SubgraphContext, id: string): Promise
   return team;
 }
 
-/** Team members a screen pages through: at most this many per team (the default, and the ceiling of `first`). */
-export const MEMBERS_DEFAULT = 100;
-export const MEMBERS_MAX = MAX_PAGE_SIZE;
+/** A team's memberships by start, the id breaking ties, as a keyset (shared/pagination.ts). */
+const TEAM_MEMBERS: ChildKeyset = {
+  list: 'CareTeam.members', table: 'care_teams.care_team_member', alias: 'm', parent: 'care_team_id', identity: ['id'],
+  columns: [{ expr: 'm.period_start', direction: 'ASC', type: 'timestamptz' }, { expr: 'm.id', direction: 'ASC', type: 'uuid' }],
+};
+const memberPages = (ctx: SubgraphContext) => childPages(ctx, CareTeamMemberRecord, TEAM_MEMBERS, (m) => m.careTeamId);
 
 /**
  * Runs a membership change with the team row locked, so concurrent changes to one
@@ -113,6 +116,7 @@ async function changeTeam<T>(ctx: SubgraphContext, teamId: string, change: (m: E
     return change(m, team, members, new Date());
   });
   membersByTeam(ctx).clear(teamId);
+  memberPages(ctx).clear();
   return result;
 }
 
@@ -166,13 +170,15 @@ export class CareTeamResolver {
     return { id: team.patientId };
   }
 
-  @FieldResolver(() => [CareTeamMember], { description: `Members past and present, by start of membership: the first \`first\` (default ${MEMBERS_DEFAULT}, at most ${MEMBERS_MAX})` })
-  async members(
+  // The team was checked where it entered the answer (query, reference or write): its roster needs no second check.
+  @FieldResolver(() => CareTeamMemberConnection, { description: 'Members past and present, by start of membership, paged' })
+  members(
     @Root() team: CareTeamRecord,
     @Ctx() ctx: SubgraphContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after?: string | null,
   ) {
-    return (await membersByTeam(ctx).load(team.id)).slice(0, pageSize(first, MEMBERS_DEFAULT));
+    return memberPages(ctx).load(team.id, pageSize(first), decodeKeysetCursor(TEAM_MEMBERS, after));
   }
 
   @FieldResolver(() => CareTeamMember, { nullable: true, description: 'The current care coordinator' })

@@ -1,14 +1,22 @@
-/** CMS Chronic Care Management: logged minutes, monthly totals and the codes a month reaches. */
+/**
+ * CMS Chronic Care Management: logged minutes, monthly totals, the billing practitioner's
+ * medical decision-making for the month (complex CCM 99487/99489 needs moderate or high;
+ * the risk tier only suggests it, issue 14), and the codes a month reaches. Months are
+ * the practice's local months (HUB_TIME_ZONE).
+ */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { badInput } from '../../../shared/errors';
+import { RefusalReason } from '../../../shared/access';
+import { Role, hasRole } from '../../../shared/auth';
+import { badInput, forbidden } from '../../../shared/errors';
+import { hubTimeZone } from '../../../shared/time-zone';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import {
-  CareTeamStatus, assertMinutes, assertPerformedOn, ccmBillableCodes, isPhysicianTime, isSubstantialRevision, parseCalendarMonth,
+  CareTeamStatus, TcmComplexity, assertMinutes, assertPerformedOn, ccmBillableCodes, isPhysicianTime, isSubstantialRevision, parseCalendarMonth,
   type FieldChange,
 } from '../domain';
-import { CareTeamMemberRecord, CareTeamRecord, CcmTimeEntryRecord } from '../data/entities';
+import { CareTeamMemberRecord, CareTeamRecord, CcmMonthDecisionMakingRecord, CcmTimeEntryRecord } from '../data/entities';
 import { PatientData } from '../../../shared/access';
 import { assertCanLogTimeFor } from './access';
 import { practitionerById, snapshotByPatient } from './loaders';
@@ -25,28 +33,43 @@ class LogCcmTimeInput {
   @Field(() => String, { nullable: true }) note?: string | null;
 }
 
+@InputType()
+class RecordCcmDecisionMakingInput {
+  @Field(() => ID) patientId: string;
+  @Field({ description: 'YYYY-MM, the practice\'s local month' }) month: string;
+  @Field(() => TcmComplexity, { description: 'Your medical decision-making for the month: MODERATE or HIGH (either makes complex CCM possible)' }) complexity: TcmComplexity;
+}
+
+/** The risk tier's suggestion for the month's decision-making: HIGH → HIGH, MODERATE → MODERATE, otherwise none. */
+const suggestedCcmDecisionMaking = (tier: string | null | undefined): TcmComplexity | null =>
+  (tier === 'HIGH' ? TcmComplexity.HIGH : tier === 'MODERATE' ? TcmComplexity.MODERATE : null);
+
 interface MonthKey { patientId: string; month: string }
 const keyOf = (k: MonthKey) => `${k.patientId}|${k.month}`;
 
 /** Entries and plan revisions of many (patient, month) pairs in two queries. */
 function ccmMonthLoader(ctx: SubgraphContext) {
-  return ctx.loaders.get<string, { entries: CcmTimeEntryRecord[]; planRevised: boolean }>('ccmMonth', async (keys) => {
+  return ctx.loaders.get<string, { entries: CcmTimeEntryRecord[]; planRevised: boolean; decision: CcmMonthDecisionMakingRecord | null }>('ccmMonth', async (keys) => {
     const pairs = keys.map((k) => { const [patientId, month] = k.split('|'); return { patientId, month }; });
     const patientIds = [...new Set(pairs.map((p) => p.patientId))];
     const months = [...new Set(pairs.map((p) => p.month))];
     const entries = await ctx.db.getRepository(CcmTimeEntryRecord).createQueryBuilder('e')
       .where('e.patientId = ANY(:patientIds) AND to_char(e.performedOn, \'YYYY-MM\') = ANY(:months)', { patientIds, months })
       .orderBy('e.performedOn', 'ASC').addOrderBy('e.loggedAt', 'ASC').getMany();
+    // The month of a revision is the practice's local month (HUB_TIME_ZONE; PostgreSQL's tz database).
     const revisions: { patient_id: string; month: string; change_kind: string; changes: FieldChange[] }[] = await ctx.db.query(
-      `SELECT p.patient_id, to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, r.change_kind, r.changes
+      `SELECT p.patient_id, to_char(r.at AT TIME ZONE $3, 'YYYY-MM') AS month, r.change_kind, r.changes
          FROM care_teams.care_plan_revision r JOIN care_teams.care_plan p ON p.id = r.care_plan_id
-        WHERE p.patient_id = ANY($1) AND to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM') = ANY($2)`,
-      [patientIds, months],
+        WHERE p.patient_id = ANY($1) AND to_char(r.at AT TIME ZONE $3, 'YYYY-MM') = ANY($2)`,
+      [patientIds, months, hubTimeZone()],
     );
+    const decisions = await ctx.db.getRepository(CcmMonthDecisionMakingRecord).createQueryBuilder('d')
+      .where('d.patientId = ANY(:patientIds) AND d.month = ANY(:months)', { patientIds, months }).getMany();
     const revised = new Set(revisions.filter((r) => isSubstantialRevision({ changeKind: r.change_kind, changes: r.changes })).map((r) => keyOf({ patientId: r.patient_id, month: r.month })));
     return keys.map((k) => ({
       entries: entries.filter((e) => keyOf({ patientId: e.patientId, month: e.performedOn.slice(0, 7) }) === k),
       planRevised: revised.has(k),
+      decision: decisions.find((d) => keyOf(d) === k) ?? null,
     }));
   });
 }
@@ -57,14 +80,44 @@ export class PatientCcmResolver {
   async ccmMonth(@Root() patient: Patient, @Arg('month') month: string, @Ctx() ctx: SubgraphContext): Promise<CcmMonth | null> {
     const m = parseCalendarMonth(month);
     await ctx.access.assert(patient.id, PatientData.CCM_TIME, 'read', 'CcmTimeEntry');
-    const [{ entries, planRevised }, snapshot] = await Promise.all([
+    const [{ entries, planRevised, decision }, snapshot] = await Promise.all([
       ccmMonthLoader(ctx).load(keyOf({ patientId: patient.id, month: m.month })),
       snapshotByPatient(ctx).load(patient.id),
     ]);
     const consentActive = snapshot?.ccmConsentActive ?? false;
     const chronicConditionCount = snapshot?.chronicConditionCount ?? 0;
-    const billing = ccmBillableCodes({ entries, carePlanEstablishedOrRevised: planRevised, consentActive, chronicConditionCount });
-    return { month: m.month, consentActive, chronicConditionCount, carePlanEstablishedOrRevised: planRevised, ...billing, entries };
+    const billing = ccmBillableCodes({
+      entries, carePlanEstablishedOrRevised: planRevised, complexDecisionMaking: decision !== null, consentActive, chronicConditionCount,
+    });
+    return {
+      month: m.month, consentActive, chronicConditionCount, carePlanEstablishedOrRevised: planRevised, ...billing, entries,
+      decisionMaking: decision?.complexity ?? null, decisionMakingBy: decision?.recordedBy ?? null,
+      suggestedDecisionMaking: suggestedCcmDecisionMaking(snapshot?.riskTier),
+    };
+  }
+
+  @Mutation(() => CcmMonth, { description: 'The billing practitioner records their medical decision-making for a CCM month (complex CCM 99487/99489 needs moderate or high)' })
+  async recordCcmDecisionMaking(@Arg('input') input: RecordCcmDecisionMakingInput, @Ctx() ctx: SubgraphContext): Promise<CcmMonth | null> {
+    if (!isUuid(input.patientId)) throw badInput('patientId must be a patient id', 'patientId');
+    const m = parseCalendarMonth(input.month, 'month');
+    await ctx.access.assert(input.patientId, PatientData.CCM_TIME, 'write', 'CcmMonth');
+    // CMS CCM: decided by the billing practitioner; on this hub, a physician.
+    if (!hasRole(ctx.principal, Role.PHYSICIAN)) {
+      throw forbidden('Medical decision-making is recorded by the billing practitioner (a physician)', { reason: RefusalReason.ROLE_NOT_ALLOWED });
+    }
+    await ctx.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO care_teams.ccm_month_decision_making (patient_id, month, complexity, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (patient_id, month) DO UPDATE SET complexity = EXCLUDED.complexity, recorded_by = EXCLUDED.recorded_by, recorded_at = now()`,
+        [input.patientId, m.month, input.complexity, ctx.principal.sub],
+      );
+      await recordEvent(tx, ctx.source, {
+        type: 'CcmDecisionMakingRecorded', aggregateType: 'CcmMonth', aggregateId: `${input.patientId}:${m.month}`, patientId: input.patientId, actor: ctx.principal.sub,
+        payload: { month: m.month, complexity: input.complexity, practitionerId: ctx.principal.sub },
+      });
+    });
+    ccmMonthLoader(ctx).clear(keyOf({ patientId: input.patientId, month: m.month }));
+    return this.ccmMonth({ id: input.patientId } as Patient, m.month, ctx);
   }
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../domain';
 import { CarePlanActivityRecord, CarePlanRecord, GoalRecord } from '../data/entities';
 import { activityById, goalById, practitionerById } from './loaders';
+import { linkActivityToReferral, referralIdsOf } from '../data/referral-activities';
 import { ACTIVITY_FIELDS, GOAL_FIELDS, assertActiveMember, assertPlanEditable, changeCarePlan } from './plan-changes';
 import { toPractitioner } from './practitioner';
 import { CarePlan, CarePlanActivity, Goal, GoalTarget, Practitioner } from './types';
@@ -60,6 +61,7 @@ class AddCarePlanActivityInput {
   @Field(() => ID, { nullable: true }) assigneePractitionerId?: string | null;
   @Field(() => CareTeamRole, { nullable: true }) assigneeRole?: CareTeamRole | null;
   @Field(() => Date, { nullable: true }) dueAt?: Date | null;
+  @Field(() => ID, { nullable: true, description: 'REFERRAL activities: the closed-loop referral it tracks; its completion completes the activity' }) referralId?: string | null;
 }
 
 @InputType({ description: 'Fields left out stay as they are. Completing sets completedAt (default now); a new assignee replaces the old one' })
@@ -185,12 +187,22 @@ export class CarePlanActivityResolver {
     return p && toPractitioner(p);
   }
 
+  @FieldResolver(() => ID, { nullable: true, description: 'The closed-loop referral a REFERRAL activity tracks' })
+  async referralId(@Root() activity: CarePlanActivityRecord, @Ctx() ctx: SubgraphContext): Promise<string | null> {
+    return ctx.loaders.get<string, string | null>('referralIdOfActivity', async (ids) => {
+      const links = await referralIdsOf(ctx.db, ids);
+      return ids.map((id) => links.get(id) ?? null);
+    }).load(activity.id);
+  }
+
   @Mutation(() => CarePlanActivityChangePayload, { description: 'Adds an activity to a plan, assigned to a member or a role' })
   async addCarePlanActivity(@Arg('input') input: AddCarePlanActivityInput, @Ctx() ctx: SubgraphContext): Promise<CarePlanActivityChangePayload> {
     const status = input.status ?? ActivityStatus.NOT_STARTED;
     if (!INITIAL_ACTIVITY_STATUSES.includes(status)) throw badInput('A new activity starts NOT_STARTED or SCHEDULED', 'status');
     const assignee = assigneeOf(input);
     if (!assignee) throw badInput('Assign the activity to a practitioner or to a role', 'assignee');
+    const referralId = textOrNull(input.referralId);
+    if (referralId !== null && (input.kind !== ActivityKind.REFERRAL || !isUuid(referralId))) throw badInput('referralId names a referral, on a REFERRAL activity', 'referralId');
     const { plan, result } = await changeCarePlan(ctx, input.carePlanId, input.expectedVersion, async (m, p) => {
       assertPlanEditable(p);
       if (assignee.assigneePractitionerId) await assertActiveMember(m, p, assignee.assigneePractitionerId, 'assigneePractitionerId');
@@ -198,6 +210,7 @@ export class CarePlanActivityResolver {
         carePlanId: p.id, kind: input.kind, description: textOrNull(input.description), status, ...assignee, dueAt: input.dueAt ?? null,
         completedAt: null, outcome: null,
       }));
+      if (referralId) await linkActivityToReferral(m, saved.id, referralId);
       return { changeKind: CarePlanChangeKind.ACTIVITY_ADDED, changes: diffCollection('activities', [], [saved], ACTIVITY_FIELDS), result: saved, subject: { activityId: saved.id } };
     });
     return { carePlan: plan, activity: result };

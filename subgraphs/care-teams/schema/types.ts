@@ -5,9 +5,10 @@
  */
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../../../shared/pagination';
 import {
   ActivityKind, ActivityStatus, CarePlanChangeKind, CarePlanIntent, CarePlanStatus, CareTeamRole, CareTeamStatus,
-  GoalAchievementStatus, GoalLifecycleStatus, TcmComplexity, TcmStepKind, TcmStepStatus,
+  GoalAchievementStatus, GoalLifecycleStatus, TcmComplexity, TcmComplexitySource, TcmStepKind, TcmStepStatus,
 } from '../domain';
 
 registerEnumType(CareTeamStatus, { name: 'CareTeamStatus', description: 'FHIR CareTeam.status' });
@@ -22,6 +23,7 @@ registerEnumType(CarePlanChangeKind, { name: 'CarePlanChangeKind' });
 registerEnumType(TcmStepKind, { name: 'TransitionalCareStepKind', description: 'The CMS TCM steps' });
 registerEnumType(TcmStepStatus, { name: 'TransitionalCareStepStatus', description: 'MET by the deadline, MISSED after it, else PENDING' });
 registerEnumType(TcmComplexity, { name: 'TransitionalCareComplexity', description: 'MODERATE (99495, visit within 14 days) or HIGH (99496, within 7)' });
+registerEnumType(TcmComplexitySource, { name: 'TransitionalCareComplexitySource', description: "Whose call a complexity is: the risk tier's suggestion or the practitioner's decision-making" });
 
 /** LACE risk tier, as the patients subgraph computes it (same name and values there). */
 export enum RiskTier { LOW = 'LOW', MODERATE = 'MODERATE', HIGH = 'HIGH' }
@@ -63,6 +65,9 @@ export class CareTeamMember {
   @Field({ description: 'True while the membership has not ended' }) active: boolean;
 }
 
+/** CareTeam.members pages (shared/pagination.ts keyset cursors). */
+export const CareTeamMemberConnection = Connection(CareTeamMember, 'CareTeamMember');
+
 @ObjectType({ description: 'The multidisciplinary team caring for one patient (FHIR CareTeam)' })
 @Directive('@key(fields: "id")')
 export class CareTeam {
@@ -70,7 +75,7 @@ export class CareTeam {
   @Field(() => Patient) patient: Patient;
   @Field() name: string;
   @Field(() => CareTeamStatus) status: string;
-  @Field(() => [CareTeamMember], { description: 'All memberships, past and present' }) members: CareTeamMember[];
+  @Field(() => CareTeamMemberConnection, { description: 'All memberships, past and present, paged' }) members: InstanceType<typeof CareTeamMemberConnection>;
 }
 
 @ObjectType({ description: 'A problem the plan addresses: a patient condition by reference, or free text (FHIR CarePlan.addresses)' })
@@ -150,6 +155,9 @@ export class CarePlanRevision {
   @Field(() => [CarePlanFieldChange]) changes: CarePlanFieldChange[];
 }
 
+/** CarePlan.history pages (shared/pagination.ts keyset cursors). */
+export const CarePlanRevisionConnection = Connection(CarePlanRevision, 'CarePlanRevision');
+
 @ObjectType({ description: 'A CMS TCM step with its deadline' })
 export class TransitionalCareStep {
   @Field(() => ID) id: string;
@@ -172,11 +180,26 @@ export class TransitionalCareEpisode {
   @Field() dischargedAt: Date;
   @Field() disposition: string;
   @Field(() => RiskTier, { nullable: true, description: 'LACE tier at discharge' }) laceTier: string | null;
-  @Field(() => TcmComplexity) complexity: string;
-  @Field({ description: '99495 or 99496' }) billingCode: string;
+  @Field(() => TcmComplexity, { description: "The practitioner's recorded decision-making, else the risk tier's suggestion (see complexitySource)" }) complexity: string;
+  @Field({ description: '99495 or 99496, from complexity' }) billingCode: string;
   @Field() periodEnd: Date;
   @Field() openedAt: Date;
   @Field(() => [TransitionalCareStep]) steps: TransitionalCareStep[];
+  @Field(() => TcmComplexity, { description: "The risk tier's default, a suggestion only (HIGH tier → HIGH)" }) suggestedComplexity: string;
+  @Field(() => TcmComplexity, { nullable: true, description: "The billing practitioner's medical decision-making, once recorded" }) decisionMaking: string | null;
+  @Field(() => ID, { nullable: true }) decisionMakingBy: string | null;
+  @Field(() => Date, { nullable: true }) decisionMakingAt: Date | null;
+}
+
+@ObjectType({ description: 'A discharge inside an open TCM period: linked to the episode, not a second billable TCM (CMS TCM FAQs)' })
+export class TransitionalCareReadmission {
+  @Field(() => ID) id: string;
+  @Field(() => ID, { description: 'The discharge encounter in the patients subgraph' }) encounterId: string;
+  @Field() encounterKind: string;
+  @Field(() => Date, { nullable: true }) admittedAt: Date | null;
+  @Field() dischargedAt: Date;
+  @Field() disposition: string;
+  @Field() linkedAt: Date;
 }
 
 @ObjectType({ description: 'Minutes of chronic care management' })
@@ -209,6 +232,9 @@ export class CcmMonth {
   @Field({ description: 'From the patients subgraph (current)' }) consentActive: boolean;
   @Field(() => Int, { description: 'From the patients subgraph (current)' }) chronicConditionCount: number;
   @Field({ description: 'A care plan was established or substantially revised this month (99487)' }) carePlanEstablishedOrRevised: boolean;
+  @Field(() => TcmComplexity, { nullable: true, description: "The billing practitioner's recorded decision-making for the month (99487 needs MODERATE or HIGH)" }) decisionMaking: string | null;
+  @Field(() => ID, { nullable: true }) decisionMakingBy: string | null;
+  @Field(() => TcmComplexity, { nullable: true, description: "The risk tier's suggestion (HIGH or MODERATE tier), only a suggestion" }) suggestedDecisionMaking: string | null;
   @Field() billable: boolean;
   @Field(() => String, { nullable: true }) notBillableReason: string | null;
   @Field(() => [CcmCode]) codes: CcmCode[];

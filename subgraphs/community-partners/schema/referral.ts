@@ -15,8 +15,10 @@ import { In, type EntityManager } from 'typeorm';
 import { PatientData, refusal } from '../../../shared/access';
 import { badInput, conflict, forbidden, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
-import { alignByKey, groupByKey, isUuid } from '../../../shared/federation';
-import { MAX_PAGE_SIZE, pageSize } from '../../../shared/pagination';
+import { alignByKey, isUuid } from '../../../shared/federation';
+import {
+  AFTER_DESCRIPTION, childPages, connectionOf, decodeKeysetCursor, FIRST_DESCRIPTION, keysetRows, pageSize, type ChildKeyset, type Keyset,
+} from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { CommunityPartnerRecord, ReferralRecord, ReferralStatusChangeRecord } from '../data/entities';
 import { historyEntry, STATUS_TIME, statusChangedEvent } from '../data/referral-history';
@@ -28,39 +30,44 @@ import { assertReferralTransition, ReferralActor, ReferralStatus as S } from '..
 import { isAddressedTo, onPartnerSide, partnerOf, referralActorOf } from './access';
 import { partnerById } from './partner';
 import {
-  CommunityPartner, CreateReferralInput, Patient, PARTNER, Referral, ReferralOutcome, ReferralOutcomeInput, ReferralStatusChange, SocialNeed,
+  CommunityPartner, CreateReferralInput, Patient, PARTNER, Referral, ReferralConnection, ReferralOutcome, ReferralOutcomeInput,
+  ReferralStatusChangeConnection, SocialNeed,
 } from './types';
 
 /** The entity name audit records use for what this file serves. */
 const REFERRAL = 'Referral';
 
-/** Lists that grow are pages: `first` defaults to this, at most MAX_PAGE_SIZE (shared/pagination.ts). */
-const DEFAULT_PAGE = 50;
-const FIRST_DESCRIPTION = `How many, ${DEFAULT_PAGE} when not given, at most ${MAX_PAGE_SIZE}`;
+/*
+ * Lists that grow are Relay connections with keyset cursors (shared/pagination.ts;
+ * issues 11, 15, 17): each order ends in the id, so it is total and a row inserted
+ * between two page reads never shifts what was read.
+ */
+/** A patient's referrals, newest first. */
+const PATIENT_REFERRALS: ChildKeyset = {
+  list: 'Patient.referrals', table: 'community_partners.referral', alias: 'r', parent: 'patient_id', identity: ['id'],
+  columns: [{ expr: 'r.created_at', direction: 'DESC', type: 'timestamptz' }, { expr: 'r.id', direction: 'DESC', type: 'uuid' }],
+};
+/** A partner's referrals, most recently sent first (a referral never sent, e.g. entered in error from a draft, last). */
+const MY_REFERRALS: Keyset = {
+  list: 'myReferrals',
+  columns: [
+    { expr: "coalesce(r.requested_at, '-infinity'::timestamptz)", direction: 'DESC', type: 'timestamptz' },
+    { expr: 'r.id', direction: 'DESC', type: 'uuid' },
+  ],
+};
+/** A referral's status changes, oldest first (the id is the order they were written in). */
+const REFERRAL_HISTORY: ChildKeyset = {
+  list: 'Referral.history', table: 'community_partners.referral_status_change', alias: 'h', parent: 'referral_id', identity: ['id'],
+  columns: [{ expr: 'h.id', direction: 'ASC', type: 'bigint' }],
+};
 
 export const referralById = (ctx: SubgraphContext) =>
   ctx.loaders.get<string, ReferralRecord | null>('referralById', async (ids) =>
     alignByKey(ids, await ctx.db.getRepository(ReferralRecord).findBy({ id: In([...ids]) }), (r) => r.id));
 
-/** The newest `first` referrals of each patient, one query per batch (a window per patient). */
-const referralsByPatient = (ctx: SubgraphContext, first: number) =>
-  ctx.loaders.get<string, ReferralRecord[]>(`referralsByPatient:${first}`, async (ids) => {
-    const rows = await ctx.db.getRepository(ReferralRecord).createQueryBuilder('r')
-      .where(`r.id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY patient_id ORDER BY created_at DESC, id) AS n
-                                          FROM community_partners.referral WHERE patient_id IN (:...ids)) w WHERE w.n <= :first)`, { ids: [...ids], first })
-      .orderBy('r.created_at', 'DESC').addOrderBy('r.id').getMany();
-    return groupByKey(ids, rows, (r) => r.patientId);
-  });
-
-/** The first `first` status changes of each referral, oldest first, one query per batch. */
-const historyByReferral = (ctx: SubgraphContext, first: number) =>
-  ctx.loaders.get<string, ReferralStatusChangeRecord[]>(`historyByReferral:${first}`, async (ids) => {
-    const rows = await ctx.db.getRepository(ReferralStatusChangeRecord).createQueryBuilder('h')
-      .where(`h.id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY referral_id ORDER BY id) AS n
-                                          FROM community_partners.referral_status_change WHERE referral_id IN (:...ids)) w WHERE w.n <= :first)`, { ids: [...ids], first })
-      .orderBy('h.id', 'ASC').getMany();
-    return groupByKey(ids, rows, (h) => h.referralId);
-  });
+/** Pages of patients' referrals and referrals' histories: one query per batch of parents (a window per parent). */
+const referralsByPatient = (ctx: SubgraphContext) => childPages(ctx, ReferralRecord, PATIENT_REFERRALS, (r) => r.patientId);
+const historyByReferral = (ctx: SubgraphContext) => childPages(ctx, ReferralStatusChangeRecord, REFERRAL_HISTORY, (h) => h.referralId);
 
 /**
  * Partner side, row-level: addressed to the organization, not a draft, consent
@@ -147,14 +154,16 @@ async function writeStatusChange(m: EntityManager, ctx: SubgraphContext, row: Re
  * transitions (checked first on the loaded row, again under the row lock),
  * consent when sending, then the write.
  */
-async function changeStatus(ctx: SubgraphContext, id: string, to: S, input: { reason?: string | null; outcome?: ReferralOutcomeInput } = {}): Promise<ReferralRecord> {
+async function changeStatus(ctx: SubgraphContext, id: string, to: S, input: { reason?: string | null; outcome?: ReferralOutcomeInput; needRemains?: string | null } = {}): Promise<ReferralRecord> {
   const actor = referralActorOf(ctx);
   const current = actor === ReferralActor.PARTNER ? await requireVisibleReferral(ctx, id) : await requireWritableReferral(ctx, id);
   // On-hold resumes to the state it left (Task.status); heldFrom is that state.
   const check = (r: ReferralRecord) => assertReferralTransition({ from: r.status as S, to, actor, resumeTo: r.heldFrom as S | null });
   check(current);
   const reason = statusReasonFor(to, input.reason);
-  const outcome = to === S.COMPLETED ? normaliseOutcome(input.outcome ?? { text: '' }) : undefined;
+  // Whether the social need remains travels with the outcome in the event: the patients subgraph resolves the need or keeps it open (issue 13).
+  const needRemains = input.needRemains?.trim() || null;
+  const outcome = to === S.COMPLETED ? { ...normaliseOutcome(input.outcome ?? { text: '' }), needMet: needRemains === null, needRemainsReason: needRemains } : undefined;
   if (to === S.REQUESTED) {
     const partner = await partnerById(ctx).load(current.partnerId);
     if (partner) assertAcceptingReferrals(partner);
@@ -183,29 +192,33 @@ export class ReferralResolver {
   }
 
   @Directive(PARTNER)
-  @Query(() => [Referral], {
+  @Query(() => ReferralConnection, {
     nullable: true,
-    description: `Partner staff: the referrals addressed to their organization (with the patient's active consent), newest first, at most ${MAX_PAGE_SIZE}`,
+    description: "Partner staff: the referrals addressed to their organization (with the patient's active consent), most recently sent first, paged",
   })
   async myReferrals(
     @Ctx() ctx: SubgraphContext,
     @Directive(PARTNER) @Arg('status', () => [S], { nullable: true }) status?: S[] | null,
     @Directive(PARTNER) @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+    @Directive(PARTNER) @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after?: string | null,
   ) {
     const { org } = partnerOf(ctx, 'list their referrals');
-    const limit = pageSize(first, DEFAULT_PAGE);
-    if (!isUuid(org)) return [];
+    const limit = pageSize(first);
+    const afterKey = decodeKeysetCursor(MY_REFERRALS, after);
+    if (!isUuid(org)) return connectionOf(MY_REFERRALS, [], false, afterKey, async () => 0);
     await catchUpOncePerRequest(ctx);
     // Consent narrows in SQL so a page is full; visibleToPartner still applies the domain rule to what comes back.
     const qb = ctx.db.getRepository(ReferralRecord).createQueryBuilder('r')
       .where('r.partner_id = :org', { org })
       .andWhere('r.status <> :draft', { draft: S.DRAFT })
-      .andWhere(activeConsentCondition('r'))
-      .orderBy('r.requested_at', 'DESC', 'NULLS LAST').addOrderBy('r.id')
-      .take(limit);
+      .andWhere(activeConsentCondition('r'));
     if (status?.length) qb.andWhere('r.status IN (:...status)', { status });
-    const rows = await visibleToPartner(ctx, await qb.getMany());
-    return rows.filter((r): r is ReferralRecord => r !== null);
+    const counter = qb.clone();
+    const rows = await keysetRows(qb, MY_REFERRALS, limit, afterKey);
+    // Only the page is checked and noted as disclosed; the extra row read only says whether more follow.
+    const visible = await visibleToPartner(ctx, rows.slice(0, limit).map((r) => r.node));
+    return connectionOf(MY_REFERRALS, rows.slice(0, limit).filter((_, i) => visible[i] !== null), rows.length > limit, afterKey,
+      async () => (await counter.select('count(*)::int', 'n').getRawOne<{ n: number }>())?.n ?? 0);
   }
 
   @FieldResolver(() => Patient)
@@ -229,13 +242,15 @@ export class ReferralResolver {
   }
 
   // The row was checked where it entered the answer (by id, reference, list or write): its fields need no second check.
-  @FieldResolver(() => [ReferralStatusChange], { description: `Status changes, oldest first: the first ${DEFAULT_PAGE} unless \`first\` says otherwise (at most ${MAX_PAGE_SIZE})` })
+  @FieldResolver(() => ReferralStatusChangeConnection, { description: 'Status changes, oldest first, paged' })
   history(
     @Root() r: ReferralRecord,
     @Ctx() ctx: SubgraphContext,
     @Directive(PARTNER) @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+    @Directive(PARTNER) @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after?: string | null,
   ) {
-    return historyByReferral(ctx, pageSize(first, DEFAULT_PAGE)).load(r.id);
+    // Stamped with updatedAt: a status change in the same request (a later mutation) is not answered from an older page.
+    return historyByReferral(ctx).load(r.id, pageSize(first), decodeKeysetCursor(REFERRAL_HISTORY, after), r.updatedAt?.getTime() ?? null);
   }
 
   @Mutation(() => Referral, { description: 'Drafts a referral, or sends it at once with send: true (needs active SHARE_WITH_PARTNER consent)' })
@@ -333,26 +348,30 @@ export class ReferralResolver {
     @Directive(PARTNER) @Arg('id', () => ID) id: string,
     @Directive(PARTNER) @Arg('outcome', () => ReferralOutcomeInput) outcome: ReferralOutcomeInput,
     @Ctx() ctx: SubgraphContext,
+    @Directive(PARTNER) @Arg('needRemains', () => String, { nullable: true, description: 'Why the social need remains after the service (it stays open); leave out when the need is met (it is resolved)' })
+    needRemains?: string | null,
   ) {
-    return changeStatus(ctx, id, S.COMPLETED, { outcome });
+    return changeStatus(ctx, id, S.COMPLETED, { outcome, needRemains });
   }
 }
 
 @Resolver(() => Patient)
 export class PatientReferralsResolver {
   // Nullable: FORBIDDEN here (or this subgraph down) leaves the rest of the patient's screen standing (issues 10, 12).
-  @FieldResolver(() => [Referral], {
+  @FieldResolver(() => ReferralConnection, {
     nullable: true,
-    description: `Social care referrals for the patient, newest first: ${DEFAULT_PAGE} unless \`first\` says otherwise (at most ${MAX_PAGE_SIZE}); FORBIDDEN outside the care team`,
+    description: 'Social care referrals for the patient, newest first, paged; FORBIDDEN outside the care team',
   })
   async referrals(
     @Root() patient: Patient,
     @Ctx() ctx: SubgraphContext,
     @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after?: string | null,
   ) {
-    const limit = pageSize(first, DEFAULT_PAGE);
+    const limit = pageSize(first);
+    const afterKey = decodeKeysetCursor(PATIENT_REFERRALS, after);
     const d = await ctx.access.check(patient.id, PatientData.REFERRALS, 'read', REFERRAL);
     if (!d.allowed) throw refusal(d, patient.id);
-    return isUuid(patient.id) ? referralsByPatient(ctx, limit).load(patient.id) : [];
+    return isUuid(patient.id) ? referralsByPatient(ctx).load(patient.id, limit, afterKey) : referralsByPatient(ctx).empty(afterKey);
   }
 }

@@ -6,6 +6,7 @@
  * are invisible to partners; tag nothing a community organization does not need.
  */
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../../../shared/pagination';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { ReferralPriority } from '../domain/referral-request';
 import { ReferralActor, ReferralStatus } from '../domain/referral-status';
@@ -82,6 +83,9 @@ export class ReferralStatusChange {
   @Directive(PARTNER) @Field() changedAt: Date;
 }
 
+/** Referral.history pages (partner-tagged: partners read the history of their referrals). */
+export const ReferralStatusChangeConnection = Connection(ReferralStatusChange, 'ReferralStatusChange', { fieldDirectives: [PARTNER] });
+
 @ObjectType({ description: 'A closed-loop social care referral (Gravity ServiceRequest + Task)' })
 @Directive('@key(fields: "id")')
 export class Referral {
@@ -108,8 +112,11 @@ export class Referral {
   @Directive(PARTNER) @Field(() => Date, { nullable: true }) cancelledAt: Date | null;
   @Directive(PARTNER) @Field(() => Date, { nullable: true }) enteredInErrorAt: Date | null;
   @Directive(PARTNER) @Field() updatedAt: Date;
-  @Directive(PARTNER) @Field(() => [ReferralStatusChange], { description: 'Every status change, oldest first' }) history?: ReferralStatusChange[];
+  @Directive(PARTNER) @Field(() => ReferralStatusChangeConnection, { description: 'Status changes, oldest first, paged' }) history?: InstanceType<typeof ReferralStatusChangeConnection>;
 }
+
+/** Patient.referrals and myReferrals pages (partner-tagged for myReferrals; Patient.referrals itself is not in the contract). */
+export const ReferralConnection = Connection(Referral, 'Referral', { fieldDirectives: [PARTNER] });
 
 @InputType({ description: 'A service delivered, as a FHIR Coding' })
 export class ServiceCodingInput {

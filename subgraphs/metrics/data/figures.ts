@@ -6,6 +6,7 @@
 import type { DataSource } from 'typeorm';
 import { addUtcMonths, startOfUtcMonth } from '../domain/dates';
 import type { Period } from '../domain/period';
+import { pendingCutoff } from '../domain/readmissions';
 
 /** Which patients a figure covers. Every constraint narrows it; none is the whole population. */
 export interface Cohort {
@@ -89,22 +90,30 @@ function partition<R>(slots: Slot[], fetched: { rows: R[]; teamPatients: Map<str
 export interface Counts {
   numerator: number;
   denominator: number;
+  /** Cohort members not in the figure yet (HEDIS PCR index stays whose 30-day window is still open). */
+  pending?: number;
 }
 
-/** HEDIS PCR counts per slot from the merged stays: index stays (not excluded) discharged in it, and those readmitted. */
-export async function readmissionCounts(db: DataSource, cohort: Cohort, slots: Slot[]): Promise<Counts[]> {
+/**
+ * HEDIS PCR counts per slot from the merged stays: index stays (not excluded) discharged
+ * in it whose 30-day window has closed by `now`, those readmitted, and the pending ones
+ * (window still open; domain/readmissions.ts pendingCutoff).
+ */
+export async function readmissionCounts(db: DataSource, cohort: Cohort, slots: Slot[], now: Date): Promise<Counts[]> {
   const p = new Params();
-  const rows: { numerator: number; denominator: number }[] = await db.query(
+  const cutoff = p.add(pendingCutoff(now));
+  const rows: { numerator: number; denominator: number; pending: number }[] = await db.query(
     // Only columns of the covering index hospital_stay_discharged: an index-only scan.
-    `SELECT pr.i, count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL)::int AS denominator,
-            count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL AND h.readmitted)::int AS numerator
+    `SELECT pr.i, count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL AND h.discharged_at < ${cutoff})::int AS denominator,
+            count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL AND h.readmitted AND h.discharged_at < ${cutoff})::int AS numerator,
+            count(h.discharged_at) FILTER (WHERE h.excluded_reason IS NULL AND h.discharged_at >= ${cutoff})::int AS pending
        FROM ${slotRows(slots, p)}
        LEFT JOIN metrics.hospital_stay h ON NOT h.in_progress AND h.discharged_at >= pr.s AND h.discharged_at < pr.e
         AND ${slotTeam('h.patient_id', slots)} AND ${cohortCondition('h.patient_id', cohort, p)}
       GROUP BY pr.i ORDER BY pr.i`,
     p.values,
   );
-  return rows.map((r) => ({ numerator: r.numerator, denominator: r.denominator }));
+  return rows.map((r) => ({ numerator: r.numerator, denominator: r.denominator, pending: r.pending }));
 }
 
 export interface DischargeRow {
@@ -295,6 +304,7 @@ export interface CcmPatientMonth {
   clinicalStaffMinutes: number;
   physicianMinutes: number;
   carePlanEstablishedOrRevised: boolean;
+  complexDecisionMaking: boolean;
   consentActive: boolean;
   chronicConditionCount: number;
 }
@@ -307,11 +317,12 @@ export interface CcmPatientMonth {
  */
 export async function ccmPatientMonths(db: DataSource, cohort: Cohort, slots: Slot[]): Promise<CcmPatientMonth[][]> {
   const wholeMonths = slots.map((x) => ({ ...x, from: startOfUtcMonth(x.from), to: addUtcMonths(startOfUtcMonth(new Date(x.to.getTime() - 1)), 1) }));
-  const fetched = await rowsForSlots<{ patient_id: string; month: string; staff: number | null; physician: number | null; revised: boolean; consent: boolean; chronic: number }>(
+  const fetched = await rowsForSlots<{ patient_id: string; month: string; staff: number | null; physician: number | null; revised: boolean; decided: boolean; consent: boolean; chronic: number }>(
     db, wholeMonths, (span, p, patients) =>
       `SELECT g.patient_id, g.month, g.staff, g.physician,
               EXISTS (SELECT 1 FROM metrics.care_plan_change x WHERE x.patient_id = g.patient_id AND x.substantial
                        AND to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') = g.month) AS revised,
+              EXISTS (SELECT 1 FROM metrics.ccm_decision_making d WHERE d.patient_id = g.patient_id AND d.month = g.month) AS decided,
               COALESCE(pt.ccm_consent_active, false) AS consent, COALESCE(pt.chronic_condition_count, 0) AS chronic
          FROM (SELECT c.patient_id, to_char(c.performed_on, 'YYYY-MM') AS month,
                       sum(c.minutes) FILTER (WHERE NOT c.by_physician)::int AS staff, sum(c.minutes) FILTER (WHERE c.by_physician)::int AS physician
@@ -322,7 +333,7 @@ export async function ccmPatientMonths(db: DataSource, cohort: Cohort, slots: Sl
          LEFT JOIN metrics.patient pt ON pt.patient_id = g.patient_id`,
   );
   return partition(wholeMonths, fetched, (r) => new Date(`${r.month}-01T00:00:00.000Z`), (r) => r.patient_id).map((rows) => rows.map((r) => ({
-    month: r.month, clinicalStaffMinutes: r.staff ?? 0, physicianMinutes: r.physician ?? 0, carePlanEstablishedOrRevised: r.revised,
+    month: r.month, clinicalStaffMinutes: r.staff ?? 0, physicianMinutes: r.physician ?? 0, carePlanEstablishedOrRevised: r.revised, complexDecisionMaking: r.decided,
     consentActive: r.consent, chronicConditionCount: r.chronic,
   })));
 }

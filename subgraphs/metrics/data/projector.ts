@@ -18,7 +18,7 @@ import { FOLLOW_UP_VISIT_KINDS, firstFollowUpVisit, needsFollowUp } from '../dom
 /** The projected tables: what a rebuild truncates (satisfaction surveys are owned here, not projected). */
 export const READ_MODEL_TABLES = [
   'patient', 'patient_risk_history', 'condition', 'care_team', 'care_team_member', 'care_plan', 'care_plan_change',
-  'stay', 'hospital_stay', 'visit', 'tcm_episode', 'ccm_time', 'referral',
+  'stay', 'hospital_stay', 'visit', 'tcm_episode', 'ccm_time', 'referral', 'ccm_decision_making',
 ] as const;
 
 type Payload = Record<string, unknown>;
@@ -100,7 +100,9 @@ const conditionChanged: Handler = async (a) => {
      ON CONFLICT (condition_id) DO UPDATE SET code = EXCLUDED.code, charlson_category = EXCLUDED.charlson_category,
        chronic = EXCLUDED.chronic, clinical_status = EXCLUDED.clinical_status, position = EXCLUDED.position
      WHERE metrics.condition.position < EXCLUDED.position`,
-    [conditionId, patientId, text(p.code), upper(p.charlsonCategory), bool(p.chronic) ?? false, fhirCode(p.clinicalStatus) ?? 'active', event.id],
+    // An entered-in-error or refuted condition (FHIR verificationStatus, issue 14) is not present in any figure.
+    [conditionId, patientId, text(p.code), upper(p.charlsonCategory), bool(p.chronic) ?? false,
+      ['entered-in-error', 'refuted'].includes(String(p.verificationStatus)) ? String(p.verificationStatus) : fhirCode(p.clinicalStatus) ?? 'active', event.id],
   );
   // The patient's categories follow their present conditions (PatientSummaryChanged carries the same list).
   await m.query(
@@ -392,11 +394,28 @@ const referralStatusChanged: Handler = async (a) => {
   );
 };
 
+/** The billing practitioner's decision-making for a CCM month (complex CCM needs moderate or high). */
+const ccmDecisionMakingRecorded: Handler = async (a) => {
+  const { m, event, p, patientId } = a;
+  const month = text(p.month);
+  const complexity = upper(p.complexity);
+  if (!month || !/^\d{4}-\d{2}$/.test(month) || !complexity) return skip(a, 'CCM decision-making needs month and complexity');
+  await m.query(
+    `INSERT INTO metrics.ccm_decision_making (patient_id, month, complexity, position) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (patient_id, month) DO UPDATE SET complexity = EXCLUDED.complexity, position = EXCLUDED.position
+     WHERE metrics.ccm_decision_making.position < EXCLUDED.position`,
+    [patientId, month, complexity, event.id],
+  );
+};
+
 const HANDLERS: Record<string, Handler> = {
   PatientRegistered: patientRegistered,
   PatientSummaryChanged: patientSummaryChanged,
   ConditionRecorded: conditionChanged,
   ConditionStatusChanged: conditionChanged,
+  ConditionVerificationChanged: conditionChanged,
+  ConditionChronicityChanged: conditionChanged,
+  CcmDecisionMakingRecorded: ccmDecisionMakingRecorded,
   EncounterRecorded: encounterRecorded,
   PatientAdmitted: patientAdmitted,
   PatientDischarged: patientDischarged,

@@ -1,7 +1,9 @@
 import { ccmCodesForMonth, isSubstantialPlanChange, minutesBucket, type CcmMonth } from './ccm';
 
 const month = (over: Partial<CcmMonth>): CcmMonth => ({
-  clinicalStaffMinutes: 0, physicianMinutes: 0, carePlanEstablishedOrRevised: false, consentActive: true, chronicConditionCount: 2, ...over,
+  // A revised month is taken as one with the practitioner's moderate/high decision-making unless said otherwise.
+  clinicalStaffMinutes: 0, physicianMinutes: 0, carePlanEstablishedOrRevised: false, complexDecisionMaking: over.carePlanEstablishedOrRevised ?? false,
+  consentActive: true, chronicConditionCount: 2, ...over,
 });
 const codes = (m: Partial<CcmMonth>) => ccmCodesForMonth(month(m)).map((c) => (c.units > 1 ? `${c.code}x${c.units}` : c.code));
 
@@ -24,6 +26,11 @@ describe('ccmCodesForMonth', () => {
     expect(codes({ clinicalStaffMinutes: 60, carePlanEstablishedOrRevised: true })).toEqual(['99487']);
     expect(codes({ clinicalStaffMinutes: 90, carePlanEstablishedOrRevised: true })).toEqual(['99487', '99489']);
     expect(codes({ clinicalStaffMinutes: 90 })).toEqual(['99490', '99439x2']);
+  });
+
+  it('99487 also needs the billing practitioner\'s moderate or high decision-making (CMS CCM: decided by the billing practitioner)', () => {
+    expect(codes({ clinicalStaffMinutes: 90, carePlanEstablishedOrRevised: true, complexDecisionMaking: false })).toEqual(['99490', '99439x2']);
+    expect(codes({ clinicalStaffMinutes: 90, carePlanEstablishedOrRevised: false, complexDecisionMaking: true })).toEqual(['99490', '99439x2']);
   });
 
   it('picks the family covering more minutes, 99491 on a tie (care-teams examples)', () => {

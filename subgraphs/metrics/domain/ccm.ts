@@ -6,8 +6,10 @@
  * subgraph that bills; subgraphs do not import each other's code), so the
  * dashboard counts the codes the care team sees on the patient's month:
  * - CMS CCM: billable only with active consent and two or more chronic conditions;
- * - 99487 (+ 99489 per further full 30 min) when the month has ≥ 60 min and the
- *   care plan was established or substantially revised that month; it replaces the others;
+ * - 99487 (+ 99489 per further full 30 min) when the month has ≥ 60 min, the billing
+ *   practitioner recorded moderate or high decision-making for it (CMS CCM: decided by the
+ *   billing practitioner; issue 14) and the care plan was established or substantially
+ *   revised that month; it replaces the others;
  * - otherwise one of 99491 (≥ 30 physician min, + 99437 per further 30) or
  *   99490 (≥ 20 min, physician time counting as staff time, + 99439 per further
  *   20, at most twice): the one covering more minutes, 99491 on a tie.
@@ -16,6 +18,8 @@ export interface CcmMonth {
   clinicalStaffMinutes: number;
   physicianMinutes: number;
   carePlanEstablishedOrRevised: boolean;
+  /** Moderate or high medical decision-making recorded by the billing practitioner for the month. */
+  complexDecisionMaking: boolean;
   consentActive: boolean;
   chronicConditionCount: number;
 }
@@ -44,7 +48,7 @@ export function ccmCodesForMonth(m: CcmMonth): CcmCodeUnits[] {
   // CMS CCM eligibility: documented consent and two or more chronic conditions.
   if (!m.consentActive || m.chronicConditionCount < 2) return [];
   const total = m.clinicalStaffMinutes + m.physicianMinutes;
-  if (m.carePlanEstablishedOrRevised) {
+  if (m.carePlanEstablishedOrRevised && m.complexDecisionMaking) {
     const complex = codeFamily(total, '99487', 60, '99489', 30);
     if (complex) return complex.codes;
   }

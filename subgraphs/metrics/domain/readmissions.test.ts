@@ -1,5 +1,6 @@
 import { HubError } from '../../../shared/errors';
-import { allStayOutcomes, evaluateReadmissions, isPregnancyOrPerinatal, PcrExclusion, Stay } from './readmissions';
+import {
+  allStayOutcomes, evaluateReadmissions, followUpWindowClosed, pcrRate, pendingCutoff, isPregnancyOrPerinatal, PcrExclusion, Stay } from './readmissions';
 
 const at = (iso: string) => new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
 
@@ -221,13 +222,19 @@ describe('evaluateReadmissions — numerator', () => {
     expect(thenUnplanned.indexStays[0].readmissionEncounterId).toBe('sepsis');
   });
 
-  it('an observation return is not a readmission; observation converted to inpatient is', () => {
+  it('an observation return is a readmission (HEDIS PCR MY2020+: observation stays count as readmissions); so is observation converted to inpatient', () => {
     const obs = evaluateReadmissions(
       [stay('i', 'p', '2026-01-02', '2026-01-05'), stay('obs', 'p', '2026-01-12', '2026-01-13', { kind: 'OBSERVATION' })],
       JANUARY,
     );
-    expect(obs.indexStays.find((s) => s.encounterIds[0] === 'i')!.readmitted).toBe(false);
-    expect(obs.numerator).toBe(0);
+    expect(obs.indexStays.find((s) => s.encounterIds[0] === 'i')).toMatchObject({ readmitted: true, readmissionEncounterId: 'obs' });
+    expect(obs.numerator).toBe(1);
+    // A planned observation return is still not one.
+    const planned = evaluateReadmissions(
+      [stay('i', 'p', '2026-01-02', '2026-01-05'), stay('obs', 'p', '2026-01-12', '2026-01-13', { kind: 'OBSERVATION', planned: true })],
+      JANUARY,
+    );
+    expect(planned.numerator).toBe(0);
 
     const converted = evaluateReadmissions(
       [
@@ -287,5 +294,25 @@ describe('allStayOutcomes — the read model view of one patient', () => {
     const r = allStayOutcomes([stay('a', 'p', '2026-01-02', '2026-01-05', { disposition: 'TRANSFERRED' }), open('b', '2026-01-05T20:00:00Z')]);
     expect(r).toHaveLength(1);
     expect(r[0]).toMatchObject({ encounterIds: ['a', 'b'], inProgress: true, dischargedAt: null });
+  });
+});
+
+describe('pending index stays (HEDIS PCR: an index stay enters the rate only once its 30-day window has passed)', () => {
+  const d = (iso: string) => new Date(iso);
+  it('the window is closed from calendar day 31 after the discharge date on', () => {
+    expect(followUpWindowClosed(d('2026-01-05T23:00:00Z'), d('2026-02-04T23:59:59Z'))).toBe(false); // day 30
+    expect(followUpWindowClosed(d('2026-01-05T23:00:00Z'), d('2026-02-05T00:00:00Z'))).toBe(true); // day 31
+    expect(pendingCutoff(d('2026-02-05T12:00:00Z'))).toEqual(d('2026-01-06T00:00:00Z'));
+  });
+
+  it('reports stays whose window is open as pending and computes the rate over closed windows only', () => {
+    const asOf = d('2026-02-10T12:00:00Z');
+    const stays = [
+      { dischargedAt: d('2026-01-02T10:00:00Z'), readmitted: true },
+      { dischargedAt: d('2026-01-03T10:00:00Z'), readmitted: false },
+      { dischargedAt: d('2026-01-20T10:00:00Z'), readmitted: false }, // open: would bias the month low
+      { dischargedAt: d('2026-01-25T10:00:00Z'), readmitted: true }, // open too, though already readmitted
+    ];
+    expect(pcrRate(stays, asOf)).toEqual({ denominator: 2, numerator: 1, pending: 2 });
   });
 });

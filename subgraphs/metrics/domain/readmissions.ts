@@ -121,16 +121,23 @@ function exclusionOf(stay: MergedStay): string | null {
 }
 
 /**
+ * HEDIS PCR since measurement year 2020 (clinical-rules.md, "HEDIS PCR — observation
+ * stays"): observation stays count both as index hospital stays and as readmissions,
+ * alongside acute inpatient stays.
+ */
+export const PCR_MEASUREMENT_YEAR_RULE = 'HEDIS PCR MY2020+: observation stays count as index stays and as readmissions';
+
+/**
  * Numerator stay (HEDIS PCR: unplanned acute readmission, any diagnosis):
- * - acute inpatient: an observation-only return does not count; observation
- *   that converted to inpatient (merged) does;
+ * - acute inpatient or observation (PCR_MEASUREMENT_YEAR_RULE): an observation-only
+ *   return counts, as does observation that converted to inpatient (merged);
  * - unplanned: the admission (first piece) is not planned;
  * - pregnancy/perinatal principal diagnoses are not counted as readmissions,
  *   as HEDIS removes them from the readmission candidates as well.
  */
 function qualifiesAsReadmission(stay: MergedStay): boolean {
   return (
-    stay.pieces.some((p) => p.kind === 'INPATIENT') &&
+    stay.pieces.some((p) => p.kind === 'INPATIENT' || p.kind === 'OBSERVATION') &&
     !stay.pieces[0].planned &&
     !stay.pieces.some((p) => isPregnancyOrPerinatal(p.principalDiagnosis))
   );
@@ -212,6 +219,38 @@ export function evaluateReadmissions(stays: Stay[], period: { start: Date; end: 
     numerator: indexStays.filter((s) => s.readmitted).length,
     excluded,
   };
+}
+
+/**
+ * HEDIS PCR: an index stay enters the rate only once its 30-day follow-up window has
+ * passed (clinical-rules.md). The window runs through calendar day 30 after the
+ * discharge date (UTC, as withinWindow counts), so it has passed from day 31 on.
+ * Until then the stay is pending: neither readmitted nor not, whatever has happened
+ * so far, so the latest month is not biased low (nor high).
+ */
+export function followUpWindowClosed(dischargedAt: Date, asOf: Date): boolean {
+  return calendarDaysBetween(dischargedAt, asOf) > READMISSION_WINDOW_DAYS;
+}
+
+/** The first instant at which a stay discharged on `dischargedAt`'s day has a closed window. */
+export function pendingCutoff(asOf: Date): Date {
+  // Discharges on or after this instant (UTC day) are still pending at `asOf`.
+  return new Date((utcDayNumber(asOf) - READMISSION_WINDOW_DAYS) * 86_400_000);
+}
+
+export interface PcrRate {
+  /** Index stays whose window has closed: the rate's denominator. */
+  denominator: number;
+  /** Of those, readmitted within 30 days. */
+  numerator: number;
+  /** Index stays discharged in the period whose window has not closed yet: reported, not in the rate. */
+  pending: number;
+}
+
+/** The observed PCR rate over closed windows, with the pending index stays beside it. */
+export function pcrRate(indexStays: readonly Pick<IndexStayResult, 'dischargedAt' | 'readmitted'>[], asOf: Date): PcrRate {
+  const closed = indexStays.filter((s) => followUpWindowClosed(s.dischargedAt, asOf));
+  return { denominator: closed.length, numerator: closed.filter((s) => s.readmitted).length, pending: indexStays.length - closed.length };
 }
 
 /** A stay as recorded so far: an admission still in progress has no discharge yet. */

@@ -75,7 +75,8 @@ const tcm = (ctx: SubgraphContext, s: ReportScope) =>
 type Measure = Counts | { value: number | null; cohort: number };
 
 const MEASURES: Record<KpiKey, (ctx: SubgraphContext, s: ReportScope) => Promise<Measure>> = {
-  [KpiKey.READMISSION_30_DAY]: (ctx, s) => bySlot(ctx, 'readmission', s, (slots) => readmissionCounts(ctx.db, s.cohort, slots)),
+  // HEDIS PCR: only index stays whose 30-day window has closed by now enter the rate; the others are reported as pending.
+  [KpiKey.READMISSION_30_DAY]: (ctx, s) => bySlot(ctx, 'readmission', s, (slots) => readmissionCounts(ctx.db, s.cohort, slots, s.now)),
   [KpiKey.TCM_INTERACTIVE_CONTACT]: async (ctx, s) => (await tcm(ctx, s)).contact,
   [KpiKey.TCM_FACE_TO_FACE]: async (ctx, s) => (await tcm(ctx, s)).faceToFace,
   [KpiKey.FOLLOW_UP_7_DAY]: (ctx, s) =>
@@ -126,7 +127,11 @@ function toFigure(key: string, t: KpiTargetRecord | undefined, scope: ReportScop
   const figure = 'value' in measure
     ? measureFigure({ value: measure.value, cohort: measure.cohort, target, comparator, minimumCohort })
     : kpiFigure({ numerator: measure.numerator, denominator: measure.denominator, target, comparator, minimumCohort });
-  return { key, name: t?.name ?? key, unit: t?.unit ?? 'RATIO', month: scope.month, from: scope.period.from, to: scope.period.to, ...figure };
+  // Pending members are a cell of their own: published unless small (MIN_COHORT_SIZE), like the figure.
+  const pending = 'pending' in measure && measure.pending !== undefined
+    ? (isSmallCohort(measure.pending, minimumCohort) ? null : measure.pending)
+    : null;
+  return { key, name: t?.name ?? key, unit: t?.unit ?? 'RATIO', month: scope.month, from: scope.period.from, to: scope.period.to, ...figure, pending };
 }
 
 /** One KPI for a cohort and period, against its editable target. */

@@ -70,6 +70,10 @@ export class KpiFigure {
   @Field(() => Boolean, { nullable: true }) @Directive(PARTNER) targetMet: boolean | null;
   @Field({ description: 'True when the cohort is too small to publish (MIN_COHORT_SIZE)' }) @Directive(PARTNER) suppressed: boolean;
   @Field(() => String, { nullable: true }) @Directive(PARTNER) suppressionReason: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Not in the figure yet: for READMISSION_30_DAY, index stays whose 30-day window has not closed (HEDIS PCR); null for other KPIs or when under MIN_COHORT_SIZE',
+  }) pending: number | null;
 }
 
 @ObjectType({ description: 'Mean claims cost per patient of a cohort in the period' })

@@ -4,7 +4,7 @@ import type { CharlsonCategory } from '../domain/charlson';
 import type { RiskTier } from '../domain/lace';
 import type { PatientSummary } from '../domain/risk-assessment';
 import type {
-  AdmissionAcuity, ConditionClinicalStatus, ConsentKind, ConsentStatus, DischargeDisposition, EncounterKind, SocialNeedStatus,
+  AdmissionAcuity, ConditionClinicalStatus, ConditionVerificationStatus, ConsentKind, ConsentStatus, DischargeDisposition, EncounterKind, SocialNeedStatus,
 } from '../domain/vocabulary';
 import type { SocialNeedCategory } from '../../../shared/vocabulary';
 
@@ -72,6 +72,10 @@ export class ConditionRecord {
   @Column({ name: 'onset_date', type: 'date', nullable: true }) onsetDate: string | null;
   @Column({ name: 'abatement_date', type: 'date', nullable: true }) abatementDate: string | null;
   @Column({ type: 'boolean' }) chronic: boolean;
+  /** FHIR Condition.verificationStatus; entered-in-error and refuted count nowhere. */
+  @Column({ name: 'verification_status', type: 'text', default: 'confirmed' }) verificationStatus: ConditionVerificationStatus;
+  /** Recorded outside the ICD-10-CM code list on the caller's word (domain/icd10-code-list.ts). */
+  @Column({ name: 'code_outside_list', type: 'boolean', default: false }) codeOutsideList: boolean;
   /** Quan 2005 category of the code, fixed when recorded. */
   @Column({ name: 'charlson_category', type: 'text', nullable: true }) charlsonCategory: CharlsonCategory | null;
   @Column({ name: 'recorded_by', type: 'text', nullable: true }) recordedBy: string | null;

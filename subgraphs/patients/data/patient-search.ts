@@ -1,8 +1,11 @@
 /**
  * The population registry's search: every filter is served by an index of the
- * ClinicalRecordsAndRisk migration, and RISK_DESC walks the worklist index.
+ * ClinicalRecordsAndRisk migration, and each order is a keyset (shared/pagination.ts)
+ * walked on an index of the WorklistKeysetIndexes migration, so a page deep in the
+ * worklist costs what the first does (issue 17).
  */
 import type { DataSource } from 'typeorm';
+import { keysetRows, type KeyedRow, type Keyset } from '../../../shared/pagination';
 import type { SocialNeedCategory } from '../../../shared/vocabulary';
 import type { CharlsonCategory } from '../domain/charlson';
 import { CCM_MIN_CHRONIC_CONDITIONS } from '../domain/ccm-eligibility';
@@ -31,11 +34,38 @@ export interface PatientSearch {
 
 export type SearchOrder = 'RISK_DESC' | 'NAME';
 
+/**
+ * The worklist orders as keysets. RISK_DESC: highest LACE first, the most recent
+ * discharge first among equals, patients without a discharge last (the coalesce
+ * sentinels sort below every score and date); the id, descending too, breaks ties,
+ * so one row comparison bounds the index scan. The expressions are those of the
+ * migration's indexes, character for character.
+ */
+export const WORKLIST_KEYSETS: Record<SearchOrder, Keyset> = {
+  RISK_DESC: {
+    list: 'patients:RISK_DESC',
+    columns: [
+      { expr: 'coalesce(p.lace_score, -1)', direction: 'DESC', type: 'int' },
+      { expr: "coalesce(p.risk_discharged_at, '-infinity'::timestamptz)", direction: 'DESC', type: 'timestamptz' },
+      { expr: 'p.id', direction: 'DESC', type: 'uuid' },
+    ],
+  },
+  NAME: {
+    list: 'patients:NAME',
+    columns: [
+      { expr: 'lower(p.family_name)', direction: 'ASC', type: 'text' },
+      { expr: 'lower(p.given_name)', direction: 'ASC', type: 'text' },
+      { expr: 'p.id', direction: 'ASC', type: 'uuid' },
+    ],
+  },
+};
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** `first + 1` keyed rows after `after` (key values of WORKLIST_KEYSETS[order]); `count` counts every match, when asked. */
 export async function searchPatients(
-  db: DataSource, f: PatientSearch, order: SearchOrder, offset: number, limit: number,
-): Promise<{ rows: PatientRecord[]; total: number }> {
+  db: DataSource, f: PatientSearch, order: SearchOrder, first: number, after: readonly string[] | null,
+): Promise<{ rows: KeyedRow<PatientRecord>[]; count: () => Promise<number> }> {
   const qb = db.getRepository(PatientRecord).createQueryBuilder('p');
   if (f.riskTier) qb.andWhere('p.risk_tier = :riskTier', { riskTier: f.riskTier });
   if (f.minLaceScore !== null && f.minLaceScore !== undefined) qb.andWhere('p.lace_score >= :minLace', { minLace: f.minLaceScore });
@@ -68,12 +98,7 @@ export async function searchPatients(
     qb.andWhere(f.mrn ? `((${words}) OR p.mrn = :mrn)` : `(${words})`, { ...params, mrn: f.mrn });
   }
 
-  const count = qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>();
-  if (order === 'NAME') {
-    qb.orderBy('lower(p.family_name)', 'ASC').addOrderBy('lower(p.given_name)', 'ASC').addOrderBy('p.id', 'ASC');
-  } else {
-    qb.orderBy('p.laceScore', 'DESC', 'NULLS LAST').addOrderBy('p.riskDischargedAt', 'DESC', 'NULLS LAST').addOrderBy('p.id', 'ASC');
-  }
-  const [rows, counted] = await Promise.all([qb.offset(offset).limit(limit).getMany(), count]);
-  return { rows, total: counted?.n ?? 0 };
+  const counter = qb.clone();
+  const count = async () => (await counter.select('count(*)::int', 'n').getRawOne<{ n: number }>())?.n ?? 0;
+  return { rows: await keysetRows(qb, WORKLIST_KEYSETS[order], first, after), count };
 }

@@ -1,6 +1,7 @@
 /** The input rules of the registry and the clinical records: each one names the field it rejects. */
 import { HubError } from '../../../shared/errors';
 import { clinicalStatusOf, codeCondition, onsetDateOf } from './condition-rules';
+import { shippedIcd10CodeList } from './icd10-code-list';
 import { activePartnerConsents, ccmConsentActive, consentInForce, consentStatusChanges, consentTermsOf } from './consent';
 import { assertIsoDate, isIsoDate, utcDay } from './dates';
 import {
@@ -59,12 +60,14 @@ describe('patient rules', () => {
 });
 
 describe('condition rules', () => {
-  it('normalises the code, maps its Charlson category and defaults chronic to "has a category"', () => {
-    expect(codeCondition('i509', undefined)).toEqual({ code: 'I50.9', charlsonCategory: 'CONGESTIVE_HEART_FAILURE', chronic: true });
-    expect(codeCondition('I10', undefined)).toEqual({ code: 'I10', charlsonCategory: null, chronic: false });
-    expect(codeCondition('I10', true).chronic).toBe(true);
-    expect(codeCondition('I50.9', false).chronic).toBe(false);
-    expectError(() => codeCondition('CHF', undefined), 'BAD_USER_INPUT', 'code');
+  it('normalises the code, maps its Charlson category and defaults chronic (Charlson or a chronic category: I10 hypertension)', () => {
+    const list = shippedIcd10CodeList();
+    expect(codeCondition('i509', undefined, list)).toEqual({ code: 'I50.9', charlsonCategory: 'CONGESTIVE_HEART_FAILURE', chronic: true, codeOutsideList: false });
+    expect(codeCondition('I10', undefined, list)).toEqual({ code: 'I10', charlsonCategory: null, chronic: true, codeOutsideList: false });
+    expect(codeCondition('R07.9', undefined, list).chronic).toBe(false);
+    expect(codeCondition('R07.9', true, list).chronic).toBe(true);
+    expect(codeCondition('I50.9', false, list).chronic).toBe(false);
+    expectError(() => codeCondition('CHF', undefined, list), 'BAD_USER_INPUT', 'code');
   });
 
   it('onset: optional, not in the future', () => {
@@ -73,10 +76,12 @@ describe('condition rules', () => {
     expectError(() => onsetDateOf('2024-06-16', TODAY), 'BAD_USER_INPUT', 'onsetDate');
   });
 
-  it('a present status has no abatement; an abated one keeps its day (today by default)', () => {
+  it('a present status has no abatement; an abated one keeps its day', () => {
     expect(clinicalStatusOf(S.RELAPSE, null, null, TODAY)).toEqual({ clinicalStatus: S.RELAPSE, abatementDate: null });
     expectError(() => clinicalStatusOf(S.ACTIVE, '2024-01-01', null, TODAY), 'BAD_USER_INPUT', 'abatementDate');
-    expect(clinicalStatusOf(S.RESOLVED, undefined, '2020-01-01', TODAY)).toEqual({ clinicalStatus: S.RESOLVED, abatementDate: TODAY });
+    // Issue 14: RESOLVED and REMISSION need their abatement date; INACTIVE still defaults to today.
+    expectError(() => clinicalStatusOf(S.RESOLVED, undefined, '2020-01-01', TODAY), 'BAD_USER_INPUT', 'abatementDate');
+    expect(clinicalStatusOf(S.INACTIVE, undefined, '2020-01-01', TODAY)).toEqual({ clinicalStatus: S.INACTIVE, abatementDate: TODAY });
     expect(clinicalStatusOf(S.REMISSION, '2024-01-01', '2020-01-01', TODAY)).toEqual({ clinicalStatus: S.REMISSION, abatementDate: '2024-01-01' });
     expectError(() => clinicalStatusOf(S.INACTIVE, '2019-12-31', '2020-01-01', TODAY), 'BAD_USER_INPUT', 'abatementDate');
     expectError(() => clinicalStatusOf(S.INACTIVE, '2024-06-16', null, TODAY), 'BAD_USER_INPUT', 'abatementDate');

@@ -1,10 +1,10 @@
 import { CharlsonCategory as C } from './charlson';
 import { RiskTier } from './lace';
 import {
-  EMPTY_SUMMARY, assessPatient, currentComorbidity, dischargeLace, presentOn, summaryChanged,
+  EMPTY_SUMMARY, assessPatient, currentComorbidity, dischargeLace, dischargesToScore, presentOn, summaryChanged,
   type ConditionFacts, type EdVisitFacts, type StayFacts,
 } from './risk-assessment';
-import { AdmissionAcuity, ConditionClinicalStatus as S, ConsentKind, ConsentStatus } from './vocabulary';
+import { AdmissionAcuity, ConditionClinicalStatus as S, ConditionVerificationStatus as V, ConsentKind, ConsentStatus } from './vocabulary';
 
 const at = (iso: string) => new Date(iso);
 const condition = (code: string, over: Partial<ConditionFacts> = {}): ConditionFacts => ({
@@ -67,6 +67,27 @@ describe('currentComorbidity', () => {
       condition('I50.9'), condition('I50.9'), condition('I10', { chronic: true }), condition('J06.9', { chronic: false }),
       condition('J44.9', { clinicalStatus: S.RESOLVED, abatementDate: '2024-01-01' }),
     ])).toEqual({ chronicConditionCount: 2, charlsonScore: 1, charlsonCategories: [C.CONGESTIVE_HEART_FAILURE] });
+  });
+});
+
+describe('issue 14 — conditions and scores as of discharge', () => {
+  it('CMS CCM counts diseases, not codes: E11.9 and E11.22 are one (clinical-rules.md "CMS CCM — conditions")', () => {
+    expect(currentComorbidity([condition('E11.9'), condition('E11.22')]).chronicConditionCount).toBe(1);
+    expect(currentComorbidity([condition('E11.9'), condition('E11.22'), condition('I10')]).chronicConditionCount).toBe(2);
+  });
+
+  it('an entered-in-error or refuted condition counts in no score or eligibility (FHIR Condition.verificationStatus)', () => {
+    const wrong = condition('J44.9', { verificationStatus: V.ENTERED_IN_ERROR });
+    expect(presentOn(wrong, '2024-05-01')).toBe(false);
+    expect(presentOn(condition('J44.9', { verificationStatus: V.REFUTED }), '2024-05-01')).toBe(false);
+    expect(presentOn(condition('J44.9', { verificationStatus: V.PROVISIONAL }), '2024-05-01')).toBe(true);
+    expect(currentComorbidity([wrong, condition('I10')])).toEqual({ chronicConditionCount: 1, charlsonScore: 0, charlsonCategories: [] });
+  });
+
+  it('a discharge already scored keeps its LACE: only unscored discharges are written (LACE as known at that discharge)', () => {
+    const ds = [{ encounterId: 'june' }, { encounterId: 'dec' }];
+    expect(dischargesToScore(ds, new Set(['june']))).toEqual([{ encounterId: 'dec' }]);
+    expect(dischargesToScore(ds, new Set())).toEqual(ds);
   });
 });
 

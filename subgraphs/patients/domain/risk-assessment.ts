@@ -3,16 +3,23 @@
  * observation discharge, the current risk (the latest discharge's LACE), the
  * comorbidity burden, and the summary other subgraphs keep a copy of.
  *
- * Every LACE is computed with the current facts (issue 3: "recalculated whenever
- * a discharge, condition or ED visit changes it"): C from the conditions present
- * on the discharge day, E from the ED visits in the 6 months before admission.
+ * The LACE of a discharge is fixed by what was known at that discharge (issue 14):
+ * computed once, when the discharge is recorded — C from the conditions present on the
+ * discharge day, E from the ED visits in the 6 months before that admission — and
+ * kept with it (`keptDischarges`). The patient's current risk is a separate figure:
+ * the latest discharge scored with the facts on record now, so a later diagnosis or
+ * an entered-in-error correction moves it, never the discharge's own LACE.
+ * Entered-in-error and refuted conditions count nowhere (FHIR verificationStatus).
  */
 import { charlsonIndex, type CharlsonCategory } from './charlson';
 import { activePartnerConsents, ccmConsentActive, type ConsentFacts } from './consent';
 import { utcDay } from './dates';
 import { countEdVisitsBefore, laceScore, type LaceResult, type RiskTier } from './lace';
 import { riskDrivers } from './risk-drivers';
-import { AdmissionAcuity, type ConditionClinicalStatus, isPresentStatus } from './vocabulary';
+import { distinctDiseaseCount } from './diseases';
+import {
+  AdmissionAcuity, type ConditionClinicalStatus, type ConditionVerificationStatus, countsClinically, isPresentStatus,
+} from './vocabulary';
 
 export interface ConditionFacts {
   code: string;
@@ -20,6 +27,8 @@ export interface ConditionFacts {
   onsetDate: string | null;
   abatementDate: string | null;
   chronic: boolean;
+  /** FHIR verificationStatus; absent means confirmed. */
+  verificationStatus?: ConditionVerificationStatus | null;
 }
 
 export interface StayFacts {
@@ -45,7 +54,7 @@ export interface DischargeLace extends LaceResult {
 }
 
 export interface Comorbidity {
-  /** Distinct chronic diagnosis codes currently present (CMS CCM counts conditions, not records). */
+  /** Distinct chronic diseases currently present (CMS CCM counts conditions, not codes: diseases.ts). */
   chronicConditionCount: number;
   charlsonScore: number;
   charlsonCategories: CharlsonCategory[];
@@ -62,8 +71,9 @@ export interface PatientSummary {
 }
 
 export interface PatientAssessment {
+  /** Every discharge's LACE with the facts in hand (new discharges keep it; see keptDischarges). */
   discharges: DischargeLace[];
-  /** The latest discharge's LACE, or null before any inpatient or observation discharge. */
+  /** The current risk: the latest discharge scored with the facts on record now, or null before any discharge. */
   risk: DischargeLace | null;
   comorbidity: Comorbidity;
   summary: PatientSummary;
@@ -71,6 +81,7 @@ export interface PatientAssessment {
 
 /** Present on `day`: begun by then (or onset unknown), and still present or abated no earlier than that day. */
 export function presentOn(c: ConditionFacts, day: string): boolean {
+  if (!countsClinically(c.verificationStatus)) return false;
   if (c.onsetDate !== null && c.onsetDate > day) return false;
   if (isPresentStatus(c.clinicalStatus)) return true;
   return c.abatementDate !== null && c.abatementDate >= day;
@@ -115,10 +126,10 @@ function compareRecency(a: StayFacts, b: StayFacts): number {
 }
 
 export function currentComorbidity(conditions: ConditionFacts[]): Comorbidity {
-  const present = conditions.filter((c) => isPresentStatus(c.clinicalStatus));
+  const present = conditions.filter((c) => countsClinically(c.verificationStatus) && isPresentStatus(c.clinicalStatus));
   const charlson = charlsonIndex(present.map((c) => c.code));
   return {
-    chronicConditionCount: new Set(present.filter((c) => c.chronic).map((c) => c.code)).size,
+    chronicConditionCount: distinctDiseaseCount(present.filter((c) => c.chronic).map((c) => c.code)),
     charlsonScore: charlson.score,
     charlsonCategories: charlson.categories,
   };
@@ -145,6 +156,14 @@ export function assessPatient(
       activePartnerConsents: activePartnerConsents(facts.consents, today),
     },
   };
+}
+
+/**
+ * The discharges whose LACE must be written: only those not yet scored. A discharge
+ * already scored keeps its LACE, as known when it was recorded (issue 14).
+ */
+export function dischargesToScore<T extends { encounterId: string }>(discharges: readonly T[], alreadyScored: ReadonlySet<string>): T[] {
+  return discharges.filter((d) => !alreadyScored.has(d.encounterId));
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

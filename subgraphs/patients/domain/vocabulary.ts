@@ -24,6 +24,23 @@ export const PRESENT_CLINICAL_STATUSES: readonly ConditionClinicalStatus[] = [
 
 export const isPresentStatus = (s: ConditionClinicalStatus): boolean => PRESENT_CLINICAL_STATUSES.includes(s);
 
+/** Abated statuses that need the day they abated (issue 14: no "today" default that rewrites the past). */
+export const ABATEMENT_REQUIRED_STATUSES: readonly ConditionClinicalStatus[] = [ConditionClinicalStatus.RESOLVED, ConditionClinicalStatus.REMISSION];
+
+/** FHIR Condition.verificationStatus. */
+export enum ConditionVerificationStatus {
+  UNCONFIRMED = 'unconfirmed',
+  PROVISIONAL = 'provisional',
+  DIFFERENTIAL = 'differential',
+  CONFIRMED = 'confirmed',
+  REFUTED = 'refuted',
+  ENTERED_IN_ERROR = 'entered-in-error',
+}
+
+/** A refuted or entered-in-error condition is not the patient's: no score or eligibility counts it. */
+export const countsClinically = (v: ConditionVerificationStatus | null | undefined): boolean =>
+  v !== ConditionVerificationStatus.ENTERED_IN_ERROR && v !== ConditionVerificationStatus.REFUTED;
+
 /** Where care happened. Stays (INPATIENT, OBSERVATION) are admitted and discharged; the rest are visits. */
 export enum EncounterKind {
   INPATIENT = 'INPATIENT',

@@ -115,7 +115,7 @@ export class AuditResolver {
     };
   }
 
-  @Query(() => [Disclosure], { description: "Accounting of disclosures (HIPAA §164.528): every time a community partner was shown this patient's data, newest first" })
+  @Query(() => [Disclosure], { description: "Accounting of disclosures (HIPAA §164.528): every time a community partner was shown this patient's data (a request, or a live delivery), newest first" })
   async accountingOfDisclosures(@Arg('patientId', () => ID) patientId: string, @Ctx() ctx: SubgraphContext): Promise<Disclosure[]> {
     assertReader(ctx);
     if (!isUuid(patientId)) throw badInput('patientId must be a patient id', 'patientId');
@@ -124,6 +124,8 @@ export class AuditResolver {
     for (let before: string | null = null; ;) {
       const rows = await queryAudit(ctx.db, { patientId: id, purpose: AuditPurpose.PARTNER_DISCLOSURE, before, limit: 1000 });
       for (const r of rows.slice(0, 1000)) {
+        // A live delivery is one disclosure: the gateway's record (per subscriber) stands for it, not the fetches it made.
+        if (r.channel === 'subscription' && r.service !== 'gateway') continue;
         out.push({ disclosedAt: r.recordedAt, recipientOrganization: r.actorOrg ?? '', recipient: r.actorSub, shared: r.entities, requestId: r.requestId });
       }
       if (rows.length <= 1000) break;

@@ -163,7 +163,7 @@ export class EncounterResolver {
     return isStayKind(e.kind) ? e.endedAt : null;
   }
 
-  @FieldResolver(() => LaceScore, { nullable: true, description: 'LACE of a discharged stay, with the current facts' })
+  @FieldResolver(() => LaceScore, { nullable: true, description: 'LACE of a discharged stay, fixed by what was known when it was discharged (issue 14)' })
   lace(@Root() e: EncounterRecord): LaceScore | null {
     if (e.laceScore === null || !e.laceTier || !e.laceCalculatedAt) return null;
     return {

@@ -7,7 +7,8 @@ import { AdministrativeSex } from '../data/entities';
 import { CharlsonCategory } from '../domain/charlson';
 import { RiskTier } from '../domain/lace';
 import {
-  AdmissionAcuity, ConditionClinicalStatus, ConsentKind, ConsentStatus, DischargeDisposition, EncounterKind, SocialNeedStatus,
+  AdmissionAcuity, ConditionClinicalStatus, ConditionVerificationStatus, ConsentKind, ConsentStatus, DischargeDisposition, EncounterKind,
+  SocialNeedStatus,
 } from '../domain/vocabulary';
 
 /** Worklist orderings of `patients`. */
@@ -20,6 +21,7 @@ export enum PatientOrder {
 
 registerEnumType(AdministrativeSex, { name: 'AdministrativeSex', description: 'FHIR administrative gender' });
 registerEnumType(ConditionClinicalStatus, { name: 'ConditionClinicalStatus', description: 'FHIR Condition.clinicalStatus' });
+registerEnumType(ConditionVerificationStatus, { name: 'ConditionVerificationStatus', description: 'FHIR Condition.verificationStatus' });
 registerEnumType(EncounterKind, { name: 'EncounterKind', description: 'INPATIENT and OBSERVATION are stays (admitted, discharged); the others are visits' });
 registerEnumType(AdmissionAcuity, { name: 'AdmissionAcuity', description: 'Type of admission; EMERGENT scores LACE "A"' });
 registerEnumType(DischargeDisposition, { name: 'DischargeDisposition' });
@@ -31,6 +33,6 @@ registerEnumType(CharlsonCategory, { name: 'CharlsonCategory', description: 'Cha
 registerEnumType(PatientOrder, { name: 'PatientOrder' });
 
 export {
-  AdministrativeSex, AdmissionAcuity, CharlsonCategory, ConditionClinicalStatus, ConsentKind, ConsentStatus, DischargeDisposition,
-  EncounterKind, RiskTier, SocialNeedStatus,
+  AdministrativeSex, AdmissionAcuity, CharlsonCategory, ConditionClinicalStatus, ConditionVerificationStatus, ConsentKind, ConsentStatus,
+  DischargeDisposition, EncounterKind, RiskTier, SocialNeedStatus,
 };

@@ -13,12 +13,12 @@ import { PatientData } from '../../../shared/access-policy';
 import { refusal } from '../../../shared/access';
 import { conflict } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
-import { Connection, decodeCursor, pageSize, toPage } from '../../../shared/pagination';
+import { AFTER_DESCRIPTION, Connection, decodeKeysetCursor, FIRST_DESCRIPTION, pageSize, toConnection } from '../../../shared/pagination';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { ConditionRecord, ConsentRecord, EncounterRecord, PatientRecord, SocialNeedRecord } from '../data/entities';
 import { changePatient, publishSummaryIfChanged, type PatientEvent } from '../data/patient-change';
-import { searchPatients } from '../data/patient-search';
+import { searchPatients, WORKLIST_KEYSETS } from '../data/patient-search';
 import { CCM_MIN_CHRONIC_CONDITIONS, ccmEligibility } from '../domain/ccm-eligibility';
 import { ccmConsentActive, consentInForce } from '../domain/consent';
 import { utcDay } from '../domain/dates';
@@ -140,27 +140,30 @@ export class PatientResolver {
   async patients(
     @Ctx() ctx: SubgraphContext,
     @Arg('filter', () => PatientFilter, { nullable: true }) filter?: PatientFilter | null,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: `${AFTER_DESCRIPTION}, with the same orderBy` }) after?: string,
     @Arg('orderBy', () => PatientOrder, { nullable: true, defaultValue: PatientOrder.RISK_DESC }) orderBy: PatientOrder = PatientOrder.RISK_DESC,
   ) {
     const scope = worklistScope(ctx.principal);
     if (scope.kind === 'none') throw scope.refused;
     const take = pageSize(first);
-    const skip = decodeCursor(after);
+    // Keyset cursors (issue 17): a cursor names its order, so one from another orderBy is refused.
+    const keyset = WORKLIST_KEYSETS[orderBy];
+    const afterKey = decodeKeysetCursor(keyset, after);
     const f = filter ?? {};
     const text = f.search?.trim() ?? '';
-    const { rows, total } = await searchPatients(ctx.db, {
+    const { rows, count } = await searchPatients(ctx.db, {
       ...f,
       conditionCode: f.conditionCode?.trim() ? normalizeIcd10Code(f.conditionCode) : null,
       nameWords: text ? text.toLowerCase().split(/\s+/) : [],
       mrn: text || null,
       panelOf: scope.kind === 'panel' ? ctx.principal.sub : null,
-    }, orderBy, skip, take);
+    }, orderBy, take, afterKey);
+    const page = toConnection(keyset, rows, take, afterKey, count);
     // Filtered in SQL by the same table, so the page is what may be seen: note it as served.
-    ctx.access.noteServed(rows.map((r) => r.id), 'Patient', scope.purpose);
-    for (const r of rows) patientById(ctx).prime(r.id, r);
-    return toPage(rows, skip, total);
+    ctx.access.noteServed(page.edges.map((e) => e.node.id), 'Patient', scope.purpose);
+    for (const { node } of page.edges) patientById(ctx).prime(node.id, node);
+    return page;
   }
 
   @Mutation(() => Patient, { description: 'Adds a patient to the registry' })
@@ -237,12 +240,12 @@ export class PatientResolver {
     return ccmEligibility({ chronicConditionCount: p.chronicConditionCount, ccmConsentActive: ccmConsentActive(consents, utcDay(new Date())) });
   }
 
-  @FieldResolver(() => PatientRisk, { nullable: true, description: 'LACE of the latest inpatient or observation discharge; null before the first' })
+  @FieldResolver(() => PatientRisk, { nullable: true, description: 'Current risk: the latest inpatient or observation discharge scored with the facts on record now (its Encounter.lace stays as known at discharge); null before the first' })
   @UseMiddleware(ClinicalOnly)
   risk(@Root() p: PatientRecord): PatientRisk | null {
     if (!p.riskEncounterId || p.laceScore === null || !p.riskTier) return null;
     return {
-      encounterId: p.riskEncounterId, score: p.laceScore, tier: p.riskTier,
+      basis: 'CURRENT', encounterId: p.riskEncounterId, score: p.laceScore, tier: p.riskTier,
       l: p.laceL ?? 0, a: p.laceA ?? 0, c: p.laceC ?? 0, e: p.laceE ?? 0, lengthOfStayDays: p.lengthOfStayDays ?? 0,
       drivers: p.riskDrivers, calculatedAt: p.riskCalculatedAt as Date, dischargedAt: p.riskDischargedAt as Date,
     };

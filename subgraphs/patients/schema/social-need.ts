@@ -1,10 +1,14 @@
 /** Social needs (SDOH) found by screening; community-partners refers them (Referral.socialNeed). */
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { PatientData } from '../../../shared/access-policy';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { SocialNeedRecord, type PatientRecord } from '../data/entities';
-import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
+import { changePatient, changePatientRecord } from '../data/patient-change';
+import type { AssessmentResponseRecord, SocialNeedOutcomeRecord } from '../data/assessment-entities';
+import { evidenceOfNeed, outcomesOfNeed, responseById } from './daily-work-loaders';
+import { AssessmentResponse } from './assessment';
+import { socialNeedEvent } from '../data/social-need-events';
 import { assertNotAfterToday, optionalIsoDate, utcDay } from '../domain/dates';
 import { optionalText } from '../domain/patient-rules';
 import { SocialNeedStatus } from './enums';
@@ -21,10 +25,22 @@ class RecordSocialNeedInput {
   @Field(() => SocialNeedStatus, { nullable: true, description: 'Default IDENTIFIED' }) status?: SocialNeedStatus | null;
 }
 
-const socialNeedEvent = (type: string, n: SocialNeedRecord, extra: Record<string, unknown> = {}): PatientEvent => ({
-  type, aggregateType: 'SocialNeed', aggregateId: n.id,
-  payload: { socialNeedId: n.id, category: n.category, status: n.status, instrument: n.instrument, screenedAt: n.screenedAt, ...extra },
-});
+@ObjectType({ description: 'A screening that found, confirmed or rescreened a social need (Condition.evidence, Gravity SDOH)' })
+class SocialNeedEvidence {
+  @Field(() => AssessmentResponse, { nullable: true }) response: AssessmentResponseRecord | null;
+  @Field({ description: 'The screening domain, e.g. FOOD_INSECURITY' }) domain: string;
+  @Field({ description: 'False for a negative rescreen while the need was open' }) positive: boolean;
+  @Field() recordedAt: Date;
+}
+
+@ObjectType({ description: 'What a completed referral said of this need (the closed loop)' })
+class SocialNeedReferralOutcome {
+  @Field(() => ID) referralId: string;
+  @Field({ description: 'True: the need was met and resolved; false: it remains, for `reason`' }) needMet: boolean;
+  @Field(() => String, { nullable: true }) reason: string | null;
+  @Field(() => String, { nullable: true, description: "The partner's outcome text" }) outcomeText: string | null;
+  @Field() recordedAt: Date;
+}
 
 @Resolver(() => SocialNeed)
 export class SocialNeedResolver {
@@ -56,6 +72,19 @@ export class SocialNeedResolver {
       emit(socialNeedEvent('SocialNeedStatusChanged', saved, { previousStatus }));
       return saved;
     });
+  }
+
+  @FieldResolver(() => [SocialNeedEvidence], { description: 'The screenings behind this need, oldest first; the last negative one says a rescreen no longer finds it' })
+  async evidence(@Root() n: SocialNeedRecord, @Ctx() ctx: SubgraphContext): Promise<SocialNeedEvidence[]> {
+    // Reached from a readable SocialNeed, whose screenings are the same kind of record (SOCIAL_NEEDS).
+    const rows = await evidenceOfNeed(ctx).load(n.id);
+    const responses = await Promise.all(rows.map((e) => responseById(ctx).load(e.responseId)));
+    return rows.map((e, i) => ({ response: responses[i], domain: e.domain, positive: e.positive, recordedAt: e.createdAt }));
+  }
+
+  @FieldResolver(() => [SocialNeedReferralOutcome], { description: 'Outcomes of completed referrals for this need, oldest first' })
+  referralOutcomes(@Root() n: SocialNeedRecord, @Ctx() ctx: SubgraphContext): Promise<SocialNeedOutcomeRecord[]> {
+    return outcomesOfNeed(ctx).load(n.id);
   }
 
   @FieldResolver(() => Patient)

@@ -9,7 +9,7 @@
 import { Directive, Field, Float, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import {
-  AdministrativeSex, AdmissionAcuity, CharlsonCategory, ConditionClinicalStatus, ConsentKind, ConsentStatus, DischargeDisposition,
+  AdministrativeSex, AdmissionAcuity, CharlsonCategory, ConditionClinicalStatus, ConditionVerificationStatus, ConsentKind, ConsentStatus, DischargeDisposition,
   EncounterKind, RiskTier, SocialNeedStatus,
 } from './enums';
 import { ClinicalOnly } from './access';
@@ -44,7 +44,7 @@ export class Patient {
   @Field(() => [CharlsonCategory], { description: 'Charlson categories currently present, heaviest first' }) @Phi() charlsonCategories: CharlsonCategory[];
 }
 
-@ObjectType({ description: 'LACE index of one inpatient or observation discharge (van Walraven 2010), with the current facts' })
+@ObjectType({ description: 'LACE index of one inpatient or observation discharge (van Walraven 2010), fixed by what was known when the discharge was recorded' })
 export class LaceScore {
   @Field(() => Int, { description: '0–19' }) score: number;
   @Field(() => Int, { description: 'Length of stay points' }) l: number;
@@ -57,8 +57,9 @@ export class LaceScore {
   @Field(() => [String], { description: 'Why, in plain words: "3 ED visits in 6 months", "Charlson 4: CHF, COPD"' }) drivers: string[];
 }
 
-@ObjectType({ description: "The patient's current readmission risk: the LACE of the latest discharge" })
+@ObjectType({ description: "The patient's current readmission risk: the latest discharge scored with the facts on record now (the discharge's own LACE, Encounter.lace, stays as known at discharge)" })
 export class PatientRisk extends LaceScore {
+  @Field({ description: 'What this figure is: "CURRENT" (latest discharge, facts on record now)' }) basis: string;
   @Field(() => ID, { description: 'The discharge it scores' }) encounterId: string;
   @Field() dischargedAt: Date;
 }
@@ -82,6 +83,8 @@ export class Condition {
   @Field(() => String, { nullable: true, description: 'ISO date the condition stopped being present' }) abatementDate: string | null;
   @Field({ description: 'Expected to last 12 months or more (counts for CCM)' }) chronic: boolean;
   @Field(() => CharlsonCategory, { nullable: true, description: 'Quan 2005 category of the code, if any' }) charlsonCategory: CharlsonCategory | null;
+  @Field(() => ConditionVerificationStatus, { description: 'FHIR Condition.verificationStatus; ENTERED_IN_ERROR and REFUTED count in no score or eligibility' }) verificationStatus: ConditionVerificationStatus;
+  @Field({ description: 'Recorded outside the ICD-10-CM code list on the recorder\'s word' }) codeOutsideList: boolean;
   @Field(() => String, { nullable: true }) recordedBy: string | null;
   @Field({ description: 'When it was recorded' }) createdAt: Date;
   @Field() updatedAt: Date;
