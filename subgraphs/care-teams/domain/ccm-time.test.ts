@@ -15,8 +15,8 @@ describe('isPhysicianTime (CMS 99491: time personally by the physician)', () => 
   it('no role, no physician time', () => expect(isPhysicianTime([])).toBe(false));
 });
 
-describe('assertPerformedOn', () => {
-  const today = new Date('2026-11-23T23:30:00Z');
+describe('assertPerformedOn (today is the local date: HUB_TIME_ZONE)', () => {
+  const today = '2026-11-23';
   it('accepts today and past days', () => {
     expect(assertPerformedOn('2026-11-23', today)).toBe('2026-11-23');
     expect(assertPerformedOn('2026-10-31', today)).toBe('2026-10-31');

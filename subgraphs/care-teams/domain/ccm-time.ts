@@ -3,7 +3,6 @@
  * be logged. The billing itself is in ccm-billing.ts.
  */
 import { badInput } from '../../../shared/errors';
-import { toIsoDate } from './business-days';
 import { parseIsoDate } from './dates';
 import { CareTeamRole } from './status';
 
@@ -16,9 +15,13 @@ export const PHYSICIAN_TEAM_ROLES: ReadonlySet<string> = new Set([CareTeamRole.P
 /** True when any of the practitioner's roles on the team is a physician role. */
 export const isPhysicianTime = (teamRoles: readonly string[]): boolean => teamRoles.some((r) => PHYSICIAN_TEAM_ROLES.has(r));
 
-/** The day the time was spent: a real date, not after today (UTC). Returns it normalised. */
-export function assertPerformedOn(value: string, today: Date): string {
+/**
+ * The day the time was spent: a real date, not after `today` — the organization's local
+ * date (HUB_TIME_ZONE, shared/time-zone.ts), since CCM months are local calendar months.
+ * Returns it normalised.
+ */
+export function assertPerformedOn(value: string, today: string): string {
   const date = parseIsoDate(value, 'performedOn');
-  if (date > toIsoDate(today)) throw badInput('CCM time cannot be logged for a future day', 'performedOn', { value });
+  if (date > today) throw badInput('CCM time cannot be logged for a future day', 'performedOn', { value });
   return date;
 }

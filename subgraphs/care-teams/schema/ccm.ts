@@ -8,7 +8,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver,
 import { RefusalReason } from '../../../shared/access';
 import { Role, hasRole } from '../../../shared/auth';
 import { badInput, forbidden } from '../../../shared/errors';
-import { hubTimeZone } from '../../../shared/time-zone';
+import { hubTimeZone, localIsoDate } from '../../../shared/time-zone';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
@@ -139,7 +139,7 @@ export class CcmTimeResolver {
     if (!isUuid(input.patientId)) throw badInput('patientId must be a patient id', 'patientId');
     await ctx.access.assert(input.patientId, PatientData.CCM_TIME, 'write', 'CcmTimeEntry');
     assertMinutes(input.minutes);
-    const performedOn = assertPerformedOn(input.performedOn, new Date());
+    const performedOn = assertPerformedOn(input.performedOn, localIsoDate(new Date(), hubTimeZone()));
     const activity = input.activity.trim();
     if (!activity) throw badInput('activity must say what was done', 'activity');
     const team = await ctx.db.getRepository(CareTeamRecord).findOneBy({ patientId: input.patientId, status: CareTeamStatus.ACTIVE });
