@@ -161,7 +161,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   const limits = graphqlLimits('gateway');
   // One bucket per principal across both endpoints; a token that does not verify is answered by the endpoint.
   const limiter = new RateLimiter();
-  const subjectOf = (authorization: string | undefined) => verify(bearerToken(authorization)).then((p) => p.sub, () => null);
+  // A missing or bad token is not the limiter's to answer (bearerToken throws at once): the endpoint says UNAUTHENTICATED.
+  const subjectOf = (authorization: string | undefined) => Promise.resolve().then(() => verify(bearerToken(authorization))).then((p) => p.sub, () => null);
   const frontDoor = [requestDeadline(), rateLimit(limiter, subjectOf)];
   let live: LiveServer | undefined;
   let partner: PartnerEndpoint | undefined;

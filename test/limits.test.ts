@@ -236,6 +236,17 @@ describe('per-principal rate limit (RATE_LIMIT_PER_MINUTE; off in tests by defau
     expect((await post(partnerUrl(hub), JSON.stringify({ query: '{ myOrganization { name } }' }), partner)).status).toBe(429);
   });
 
+  it('leaves a request without a token or with a bad one to the endpoint: UNAUTHENTICATED, not an internal error', async () => {
+    process.env.RATE_LIMIT_PER_MINUTE = '3';
+    for (const url of [hub.gatewayUrl, partnerUrl(hub)]) {
+      for (const token of [null, 'not-a-jwt']) {
+        const res = await post(url, JSON.stringify({ query: '{ __typename }' }), token);
+        expect(res.status).toBe(401);
+        expect(res.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+      }
+    }
+  });
+
   it('refills over time (token bucket)', () => {
     const limiter = new RateLimiter();
     const t0 = 1_000_000;
