@@ -68,8 +68,9 @@ async function main(): Promise<void> {
   const count = Number(values.patients);
   const runs = Number(values.runs);
   const warmup = Number(values.warmup);
-  // A throwaway signing secret: the bench mints its own token and touches nothing in .data.
+  // Throwaway keys: the bench signs its own caller tokens and touches nothing in .data.
   process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('base64url');
+  process.env.HUB_INTERNAL_KEY ??= crypto.randomBytes(32).toString('base64url');
   process.env.LOG_LEVEL ??= 'warn';
 
   const scratch = await createScratchDatabase(await resolveDatabaseUrl(), 'patients_bench');

@@ -23,8 +23,8 @@ import { createInternalTokenSigner, type Endpoint } from '../shared/internal-tok
 import { latestEventPosition, PgNotifyTransport, type EventTransport } from '../shared/events';
 import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
-import { deadlinePlugin, graphqlLimits, RateLimiter, rateLimit, requestDeadline, requestSignal } from '../shared/limits';
-import { logger } from '../shared/logger';
+import { deadlinePlugin, graphqlLimits, RateLimiter, rateLimit, requestDeadline } from '../shared/limits';
+import { acceptedRequestId, logger } from '../shared/logger';
 import { watchLive, watchPool } from '../shared/metrics';
 import { LiveExecutor } from './live/executor';
 import { EventFeed } from './live/feed';
@@ -32,7 +32,7 @@ import { SubscriptionManager } from './live/subscriptions';
 import { attachLiveEndpoints, type LiveServer } from './live/ws';
 import { corsAllowlist, mountDevSignIn, serveConsole } from './console';
 import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
-import { SubgraphDataSource, type SubgraphFetchOptions } from './subgraph-fetch';
+import { SubgraphDataSource } from './subgraph-fetch';
 
 export interface GatewayContext {
   principal: Principal;
@@ -43,8 +43,7 @@ export interface GatewayContext {
 
 /** The request id: the caller's `x-request-id` when it is a sane token, else a new one; echoed in the response. */
 export function requestIdOf(req: express.Request): string {
-  const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+  const id = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
   req.res?.setHeader('x-request-id', id);
   return id;
 }
@@ -97,17 +96,6 @@ export function refuseOnClinicalEndpoint(p: Principal): string | null {
   return hasRole(p, Role.PARTNER_STAFF) ? 'partner tokens are accepted only on /partner/graphql' : null;
 }
 
-/** A subgraph fetch also ends when its HTTP request's deadline passes (GATEWAY_REQUEST_TIMEOUT_MS), freeing the socket at once. */
-class DeadlineDataSource extends SubgraphDataSource {
-  constructor(o: SubgraphFetchOptions) {
-    super(o);
-    this.fetcher = ((url: string, init?: RequestInit) => {
-      const timeout = AbortSignal.timeout(config.subgraphTimeoutMs);
-      const deadline = requestSignal();
-      return fetch(url, { ...init, signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout });
-    }) as never;
-  }
-}
 
 export async function startGateway(o: GatewayOptions = {}): Promise<RunningGateway> {
   const log = logger('gateway');
@@ -115,7 +103,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   const verify = createTokenVerifier();
   const sign = createInternalTokenSigner();
   const dataSourceFor = (endpoint: Endpoint) => (name: string, url: string) =>
-    new DeadlineDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
+    new SubgraphDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
   const dataSource = dataSourceFor('clinical');
   const partnerDataSource = dataSourceFor('partner');
 

@@ -269,11 +269,6 @@ export async function databaseReadiness(ds: DataSource): Promise<DatabaseReadine
   return health.check(() => ds.query('SELECT 1'));
 }
 
-/** True when the database answers and no connection was lost in the last second. */
-export async function isDatabaseReachable(ds: DataSource): Promise<boolean> {
-  return (await databaseReadiness(ds)).ready;
-}
-
 /**
  * Waits until the database accepts a session (a service started before its database,
  * or during a failover), logging each failed attempt; rejects only when `signal` aborts.

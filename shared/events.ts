@@ -174,6 +174,12 @@ export async function readEventsAfter(db: Queryable, after: string, limit = 500,
   return (Array.isArray(rows) ? rows : rows.rows).map(toEvent);
 }
 
+/** Whether an event of `type` for this patient is committed in the log (read-your-writes before a consumer applied it). */
+export async function hasPatientEvent(db: Queryable, patientId: string, type: string): Promise<boolean> {
+  const res = (await db.query(`SELECT 1 FROM ${EVENT_SCHEMA}.event_log WHERE patient_id = $1 AND type = $2 LIMIT 1`, [patientId, type])) as unknown[] | { rows: unknown[] };
+  return (Array.isArray(res) ? res : res.rows).length > 0;
+}
+
 export async function latestEventPosition(db: Queryable): Promise<string> {
   const res = (await db.query(`SELECT COALESCE(MAX(id), 0)::text AS id FROM ${EVENT_SCHEMA}.event_log`)) as { id: string }[] | { rows: { id: string }[] };
   return (Array.isArray(res) ? res : res.rows)[0].id;

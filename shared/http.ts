@@ -114,8 +114,6 @@ export interface HttpServiceOptions<C extends BaseContext> {
   name: string;
   log: Logger;
   apollo: Omit<ConstructorParameters<typeof ApolloServer<C>>[0], 'plugins' | 'formatError'> & { plugins?: ApolloServerPlugin<C>[] };
-  /** More Apollo plugins (e.g. an audit plugin), run after the shell's own. */
-  plugins?: ApolloServerPlugin<C>[];
   context: (req: express.Request) => Promise<C>;
   ready: () => Promise<Readiness>;
   /** Extra facts for `GET /health` (e.g. the gateway's live subscription counts). */
@@ -161,7 +159,7 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
     formatError: maskErrors(o.log),
     // Apollo's own handler would stop only this server and re-raise the signal; stopOnSignals stops everything.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), requestMetrics<C>(o.name), ...(o.apollo.plugins ?? []), ...(o.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), requestMetrics<C>(o.name), ...(o.apollo.plugins ?? [])],
   } as ConstructorParameters<typeof ApolloServer<C>>[0]);
   await server.start();
 

@@ -54,7 +54,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { env, isProduction, nodeEnv } from './config';
-import { MAX_PAGE_SIZE } from './pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 
 export type LimitSide = 'gateway' | 'subgraph';
 
@@ -81,7 +81,7 @@ export const LIMIT_DEFAULTS = {
   GRAPHQL_MAX_VALIDATION_ERRORS: 5,
   GRAPHQL_MAX_COST: 150_000,
   GRAPHQL_ASSUMED_LIST_SIZE: 10,
-  GRAPHQL_DEFAULT_PAGE_SIZE: 50,
+  GRAPHQL_DEFAULT_PAGE_SIZE: DEFAULT_PAGE_SIZE,
   GRAPHQL_SUBGRAPH_LIMIT_FACTOR: 4,
   GATEWAY_REQUEST_TIMEOUT_MS: 30_000,
   /** 0 = off; off by default under NODE_ENV=test. */

@@ -13,7 +13,6 @@ const requestIds = new AsyncLocalStorage<string>();
 
 /** Runs `fn` (and everything it starts) as part of request `id`: its log lines carry `requestId`. */
 export const withRequestId = <T>(id: string, fn: () => T): T => requestIds.run(id, fn);
-export const currentRequestId = (): string | undefined => requestIds.getStore();
 
 /** The caller's `x-request-id` when it is a sane token (it lands in logs and the audit trail), else null. */
 export const acceptedRequestId = (header: unknown): string | null =>

@@ -25,7 +25,7 @@ import { createEventTransport, migrateEventLog, type EventTransport } from './ev
 import { Loaders } from './federation';
 import { startHttpService, type RunningHttpService } from './http';
 import { graphqlLimits } from './limits';
-import { logger, type Logger } from './logger';
+import { acceptedRequestId, logger, type Logger } from './logger';
 import { watchPool, type PoolStats } from './metrics';
 
 /** What every resolver receives as `@Ctx()`. */
@@ -161,8 +161,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
       // Only the gateway can sign the caller token (shared/internal-token.ts): a user's own token is refused here.
       context: async (req) => {
         const caller = await verify(bearerToken(req.headers.authorization));
-        const header = req.headers['x-request-id'];
-        const requestId = (typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : null) ?? randomUUID();
+        const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
         const audit = new AuditCollector({ requestId, service: m.name, endpoint: caller.endpoint, channel: caller.channel, principal: caller.principal, operation: null });
         return {
           principal: caller.principal,

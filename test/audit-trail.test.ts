@@ -14,7 +14,7 @@ import { Role } from '../shared/auth';
 import { describeReport, verifyAuditTrail } from '../scripts/audit-verify';
 import { FOOD_BANK, partnerUrl, seedDirectory } from './partner-fixtures';
 import { startHub, type GraphQLResponse, type TestHub } from './support/hub';
-import { subscribe } from './support/live';
+import { subscribe, subscribed } from './support/live';
 
 let hub: TestHub;
 let db: Client;
@@ -72,7 +72,7 @@ beforeAll(async () => {
   const partnerLive = subscribe(partnerUrl(hub), partner, `subscription { referralUpdated { status patient { givenName } } }`);
   const teamLive = subscribe(hub.gatewayUrl, socialWorker, `subscription($p: ID!) { referralStatusChanged(patientId: $p) { status } }`, { p: patientId });
   try {
-    await new Promise((r) => setTimeout(r, 300)); // both subscribed before the change
+    await subscribed(hub.gatewayUrl, 2); // both subscribed before the change
     ok(await hub.query(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, partner, partnerUrl(hub)));
     await Promise.all([partnerLive.waitFor(1, 10_000), teamLive.waitFor(1, 10_000)]);
     expect(partnerLive.results[0].data).toEqual({ referralUpdated: { status: 'accepted', patient: { givenName: 'Rosa' } } });

@@ -113,6 +113,8 @@ describeInBrowser('the care team console in Chromium', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${base}/`);
+    // The list comes from GET /dev/users after the page loads: wait for it, then count.
+    await page.getByLabel('Demo user').locator('option').nth(6).waitFor({ state: 'attached' });
     await expect(page.getByLabel('Demo user').locator('option').count()).resolves.toBeGreaterThan(6);
     await check(page, 'sign-in');
   });
@@ -169,6 +171,7 @@ describeInBrowser('the care team console in Chromium', () => {
     const stored = ok(await hub.query(`query($id: ID!) { carePlan(id: $id) { title version } }`, { id: carePlanId })).carePlan;
     expect(stored).toEqual({ title: 'Breathe easier: walk every day', version: 2 });
     await coordinator.getByRole('heading', { name: 'Revision history' }).waitFor();
+    await coordinator.locator('ol.history > li').nth(1).waitFor();
     await expect(coordinator.locator('ol.history > li').count()).resolves.toBe(2);
     await check(coordinator, 'care-plan-conflict');
 
@@ -222,6 +225,7 @@ describeInBrowser('the care team console in Chromium', () => {
     const analyst = await signedIn('demo-analyst');
     await analyst.getByRole('link', { name: 'Outcomes' }).click();
     await analyst.locator('figure.kpi').first().waitFor();
+    await analyst.locator('figure.kpi svg.recharts-surface').nth(4).waitFor();
     await expect(analyst.locator('figure.kpi svg.recharts-surface').count()).resolves.toBeGreaterThanOrEqual(5);
     await expect(analyst.locator('figure.kpi').filter({ hasText: '30-day' }).count()).resolves.toBeGreaterThan(0);
     // Trend lines drawn from the seeded months (a path with segments), not only empty axes.

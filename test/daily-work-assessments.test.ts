@@ -7,7 +7,7 @@
  */
 import { Role } from '../shared/auth';
 import { startHub, type TestHub } from './support/hub';
-import { subscribe } from './support/live';
+import { subscribe, subscribed } from './support/live';
 import { clinician, failure, formTeam, ok, registerPatient, sql } from './care-teams-fixtures';
 
 const DAY = 86_400_000;
@@ -60,7 +60,7 @@ it('scores a PHQ-9 with item 9 positive and delivers the safety flag live to the
   const SUB = `subscription($p: ID) { safetyFlagRaised(patientId: $p) { flag instrument totalScore actor assessment { id totalScore interpretationCode } patient { familyName } } }`;
   const team = subscribe(hub.gatewayUrl, coordinator, SUB, { p: patientId });
   const stranger = subscribe(hub.gatewayUrl, outsider, SUB, { p: patientId });
-  await new Promise((r) => setTimeout(r, 300));
+  await subscribed(hub.gatewayUrl, 2);
 
   // 2+2+2+2+2+2+2+2+1 = 17: moderately severe, and item 9 "several days".
   const r = ok(await hub.query(RECORD, { i: { patientId, instrument: 'PHQ-9', answers: phq9([2, 2, 2, 2, 2, 2, 2, 2, 1]) } }, nurse)).recordAssessment;

@@ -8,7 +8,7 @@
  */
 import { Role } from '../shared/auth';
 import { startHub, type TestHub } from './support/hub';
-import { eventually, subscribe } from './support/live';
+import { eventually, subscribe, subscribed } from './support/live';
 import { FOOD_BANK, formCareTeam, partnerQuery, registerPatient, seedDirectory } from './partner-fixtures';
 
 let hub: TestHub;
@@ -64,7 +64,7 @@ it('a referral completed with an outcome resolves its social need and completes 
   const r = await referredNeed('Loop');
   const needs = subscribe(hub.gatewayUrl, coordinator, `subscription($p: ID) { socialNeedChanged(patientId: $p) { change status previousStatus referralId needMet actor socialNeed { id status category } } }`, { p: r.patientId });
   const plans = subscribe(hub.gatewayUrl, coordinator, `subscription($p: ID) { carePlanChanged(patientId: $p) { changeKind actor changedFields carePlan { id activities { id status } } } }`, { p: r.patientId });
-  await new Promise((res) => setTimeout(res, 300));
+  await subscribed(hub.gatewayUrl, 2);
 
   await ok(partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Enrolled in weekly home delivery" }) { status } }`, { id: r.referralId }, partnerUser));
 

@@ -13,7 +13,7 @@ import { startGateway, type RunningGateway } from '../gateway/server';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import { SUBGRAPHS } from '../subgraphs';
 import { postGraphQL, startHub, type TestHub } from './support/hub';
-import { eventually, subscribe } from './support/live';
+import { eventually, subscribe, subscribed } from './support/live';
 import { freePort } from './support/net';
 
 
@@ -90,7 +90,7 @@ it('starts without its database, serves queries, refuses subscriptions retryably
   });
   expect(team.errors).toBeUndefined();
   const later = subscribe(gateway.url, coordinator, 'subscription { myCarePlanChanges { changeKind carePlan { title } } }');
-  await new Promise((r) => setTimeout(r, 300));
+  await subscribed(gateway.url, 1);
   const plan = await hub.query(`mutation($i: CreateCarePlanInput!) { createCarePlan(input: $i) { id } }`, { i: { careTeamId: team.data!.formCareTeam.id, title: 'After the outage' } }, coordinator);
   expect(plan.errors).toBeUndefined();
   await later.waitFor(1, 10_000);

@@ -31,7 +31,7 @@ import { rootLogger } from '../../shared/logger';
 import { buildLiveSchema, LIVE_SUBGRAPH } from './schema';
 
 /** The argument a subscriber resumes with: it selects where replay starts, never what an event resolves to. */
-export const RESUME_ARGUMENT = 'after';
+const RESUME_ARGUMENT = 'after';
 
 export interface PreparedSubscription {
   rootField: string;

@@ -91,6 +91,19 @@ export async function eventually(check: () => Promise<void> | void, ms = 5000): 
   }
 }
 
+/**
+ * Waits until the gateway at `gatewayUrl` holds at least `n` subscriptions (its /health
+ * counts both endpoints'): a change made after this reaches them, where a fixed sleep
+ * only usually does.
+ */
+export async function subscribed(gatewayUrl: string, n: number, ms = 10_000): Promise<void> {
+  const health = new URL('/health', gatewayUrl).toString();
+  await eventually(async () => {
+    const body = (await (await fetch(health)).json()) as { subscriptions?: number };
+    expect(body.subscriptions ?? 0).toBeGreaterThanOrEqual(n);
+  }, ms);
+}
+
 /** The log position a cursor stands for. */
 export function positionOf(cursor: string): string {
   const m = Buffer.from(cursor, 'base64url').toString().match(/^ev:(\d+)$/);

@@ -5,7 +5,7 @@
  * a replayed event changes nothing.
  */
 import type { EntityManager } from 'typeorm';
-import { recordEvent, type DomainEvent } from '../../../shared/events';
+import { hasPatientEvent, recordEvent, type DomainEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
 import type { Logger } from '../../../shared/logger';
 import {
@@ -164,10 +164,6 @@ export function patientEventHandler(o: PatientEventOptions) {
  */
 export async function isKnownPatient(db: { query: EntityManager['query'] }, patientId: string): Promise<boolean> {
   if (!isUuid(patientId)) return false;
-  const rows: unknown[] = await db.query(
-    `SELECT 1 FROM care_teams.patient_snapshot WHERE patient_id = $1::uuid
-     UNION ALL (SELECT 1 FROM hub_events.event_log WHERE patient_id = $2::text AND type = 'PatientRegistered' LIMIT 1)`,
-    [patientId, patientId.toLowerCase()],
-  );
-  return rows.length > 0;
+  const rows: unknown[] = await db.query(`SELECT 1 FROM care_teams.patient_snapshot WHERE patient_id = $1::uuid`, [patientId]);
+  return rows.length > 0 || hasPatientEvent(db, patientId.toLowerCase(), 'PatientRegistered');
 }

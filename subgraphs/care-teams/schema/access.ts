@@ -104,3 +104,10 @@ export function assertCanEditPractitioner(ctx: SubgraphContext, practitionerId: 
     throw forbidden("Only admins may edit another practitioner's directory entry", { reason: RefusalReason.ROLE_NOT_ALLOWED });
   }
 }
+
+/** CMS TCM FAQs and CCM: complexity is the billing practitioner's medical decision-making; on this hub, a physician. */
+export function assertBillingPractitioner(ctx: SubgraphContext): void {
+  if (!hasRole(ctx.principal, Role.PHYSICIAN)) {
+    throw forbidden('Medical decision-making is recorded by the billing practitioner (a physician)', { reason: RefusalReason.ROLE_NOT_ALLOWED });
+  }
+}

@@ -5,9 +5,7 @@
  * the practice's local months (HUB_TIME_ZONE).
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { RefusalReason } from '../../../shared/access';
-import { Role, hasRole } from '../../../shared/auth';
-import { badInput, forbidden } from '../../../shared/errors';
+import { badInput } from '../../../shared/errors';
 import { hubTimeZone, localIsoDate } from '../../../shared/time-zone';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
@@ -18,7 +16,7 @@ import {
 } from '../domain';
 import { CareTeamMemberRecord, CareTeamRecord, CcmMonthDecisionMakingRecord, CcmTimeEntryRecord } from '../data/entities';
 import { PatientData } from '../../../shared/access';
-import { assertCanLogTimeFor } from './access';
+import { assertBillingPractitioner, assertCanLogTimeFor } from './access';
 import { practitionerById, snapshotByPatient } from './loaders';
 import { toPractitioner } from './practitioner';
 import { CcmMonth, CcmTimeEntry, Patient, Practitioner } from './types';
@@ -101,10 +99,7 @@ export class PatientCcmResolver {
     if (!isUuid(input.patientId)) throw badInput('patientId must be a patient id', 'patientId');
     const m = parseCalendarMonth(input.month, 'month');
     await ctx.access.assert(input.patientId, PatientData.CCM_TIME, 'write', 'CcmMonth');
-    // CMS CCM: decided by the billing practitioner; on this hub, a physician.
-    if (!hasRole(ctx.principal, Role.PHYSICIAN)) {
-      throw forbidden('Medical decision-making is recorded by the billing practitioner (a physician)', { reason: RefusalReason.ROLE_NOT_ALLOWED });
-    }
+    assertBillingPractitioner(ctx);
     await ctx.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO care_teams.ccm_month_decision_making (patient_id, month, complexity, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, now())

@@ -4,10 +4,8 @@
  * practitioner's medical decision-making, which sets 99495 vs 99496 (issue 14).
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RefusalReason } from '../../../shared/access';
-import { Role, hasRole } from '../../../shared/auth';
 import { config } from '../../../shared/config';
-import { badInput, conflict, forbidden, notFound } from '../../../shared/errors';
+import { badInput, conflict, notFound } from '../../../shared/errors';
 import { hubTimeZone } from '../../../shared/time-zone';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
@@ -18,7 +16,7 @@ import {
 } from '../domain';
 import { TransitionalCareEpisodeRecord, TransitionalCareReadmissionRecord, TransitionalCareStepRecord } from '../data/entities';
 import { episodePayload } from '../data/patient-events';
-import { assertCarePlansRead, assertCarePlansWrite } from './access';
+import { assertBillingPractitioner, assertCarePlansRead, assertCarePlansWrite } from './access';
 import { episodeById, episodesByPatient, stepsByEpisode } from './loaders';
 import { Patient, TransitionalCareEpisode, TransitionalCareReadmission, TransitionalCareStep } from './types';
 
@@ -28,12 +26,6 @@ class RecordTransitionalCareDecisionMakingInput {
   @Field(() => TcmComplexity, { description: 'Your medical decision-making over the service period: MODERATE (99495) or HIGH (99496)' }) complexity: TcmComplexity;
 }
 
-/** CMS TCM FAQs: complexity is the billing practitioner's decision-making; on this hub, a physician. */
-function assertBillingPractitioner(ctx: SubgraphContext): void {
-  if (!hasRole(ctx.principal, Role.PHYSICIAN)) {
-    throw forbidden('Medical decision-making is recorded by the billing practitioner (a physician)', { reason: RefusalReason.ROLE_NOT_ALLOWED });
-  }
-}
 
 @InputType()
 class CompleteTransitionalCareStepInput {

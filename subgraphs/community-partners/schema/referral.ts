@@ -12,7 +12,7 @@
  */
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { In, type EntityManager } from 'typeorm';
-import { PatientData, refusal } from '../../../shared/access';
+import { PatientData } from '../../../shared/access';
 import { badInput, conflict, forbidden, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
 import { alignByKey, isUuid } from '../../../shared/federation';
@@ -370,8 +370,7 @@ export class PatientReferralsResolver {
   ) {
     const limit = pageSize(first);
     const afterKey = decodeKeysetCursor(PATIENT_REFERRALS, after);
-    const d = await ctx.access.check(patient.id, PatientData.REFERRALS, 'read', REFERRAL);
-    if (!d.allowed) throw refusal(d, patient.id);
+    await ctx.access.assert(patient.id, PatientData.REFERRALS, 'read', REFERRAL);
     return isUuid(patient.id) ? referralsByPatient(ctx).load(patient.id, limit, afterKey) : referralsByPatient(ctx).empty(afterKey);
   }
 }

@@ -4,6 +4,7 @@
  * 12-month series is one query, not twelve).
  */
 import type { DataSource } from 'typeorm';
+import { hubTimeZone } from '../../../shared/time-zone';
 import { addUtcMonths, startOfUtcMonth } from '../domain/dates';
 import type { Period } from '../domain/period';
 import { pendingCutoff } from '../domain/readmissions';
@@ -320,8 +321,9 @@ export async function ccmPatientMonths(db: DataSource, cohort: Cohort, slots: Sl
   const fetched = await rowsForSlots<{ patient_id: string; month: string; staff: number | null; physician: number | null; revised: boolean; decided: boolean; consent: boolean; chronic: number }>(
     db, wholeMonths, (span, p, patients) =>
       `SELECT g.patient_id, g.month, g.staff, g.physician,
+              -- The revision's month as care-teams bills it: the practice's local month (HUB_TIME_ZONE).
               EXISTS (SELECT 1 FROM metrics.care_plan_change x WHERE x.patient_id = g.patient_id AND x.substantial
-                       AND to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') = g.month) AS revised,
+                       AND to_char(x.occurred_at AT TIME ZONE ${p.add(hubTimeZone())}, 'YYYY-MM') = g.month) AS revised,
               EXISTS (SELECT 1 FROM metrics.ccm_decision_making d WHERE d.patient_id = g.patient_id AND d.month = g.month) AS decided,
               COALESCE(pt.ccm_consent_active, false) AS consent, COALESCE(pt.chronic_condition_count, 0) AS chronic
          FROM (SELECT c.patient_id, to_char(c.performed_on, 'YYYY-MM') AS month,

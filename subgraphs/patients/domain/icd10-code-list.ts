@@ -3,8 +3,8 @@
  * only format-checked"). The project ships a curated list — every code its own
  * mappings name (Charlson/Quan 2005 subcategories, the chronic-condition defaults
  * in diseases.ts, the HEDIS PCR pregnancy/perinatal examples) plus the common codes
- * of those categories — and can load the full CMS list on top of it: set
- * `ICD10CM_CODES_FILE` to CMS's "icd10cm-order-YYYY.txt" or "icd10cm-codes-YYYY.txt"
+ * of those categories — and can load the full CMS list on top of it: put CMS's
+ * "icd10cm-order-YYYY.txt" or "icd10cm-codes-YYYY.txt" at `<HUB_DATA_DIR>/icd10cm-codes.txt"
  * (https://www.cms.gov/medicare/coding-billing/icd-10-codes, "Code Descriptions in
  * Tabular Order"); `parseCmsIcd10CmFile` reads either format. A code outside the list
  * is refused unless the caller says it is outside the list (`codeOutsideList`).

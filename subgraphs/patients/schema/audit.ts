@@ -77,7 +77,7 @@ const READERS = [Role.PRIVACY_OFFICER, Role.ADMIN];
 const encodeCursor = (position: string) => Buffer.from(`a:${position}`).toString('base64url');
 function decodeCursor(cursor: string | null | undefined): string | null {
   if (!cursor) return null;
-  const m = Buffer.from(cursor, 'base64url').toString().match(/^a:(\d+)$/);
+  const m = Buffer.from(cursor, 'base64url').toString().match(/^a:(\d{1,18})$/); // a bigint position: more digits cannot be one
   if (!m) throw badInput('The cursor is not valid for this list', 'after');
   return m[1];
 }

@@ -16,7 +16,7 @@ import { isAdmin } from '../../../shared/auth';
 import { config } from '../../../shared/config';
 import { badInput, forbidden, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
-import { isUuid } from '../../../shared/federation';
+import { groupByKey, isUuid } from '../../../shared/federation';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import type { PatientRecord } from '../data/entities';
 import { Patient } from './types';
@@ -53,7 +53,7 @@ const grantsOf = (ctx: SubgraphContext) =>
     const rows: GrantRow[] = await ctx.db.query(
       `SELECT grant_id::text, patient_id::text, practitioner_id, reason, granted_at, expires_at FROM patients.access_grant
         WHERE patient_id = ANY($1::uuid[]) ORDER BY granted_at DESC, grant_id`, [ids]);
-    return ids.map((id) => rows.filter((r) => r.patient_id === id).map(toAccess));
+    return groupByKey(ids, rows, (r) => r.patient_id).map((g) => g.map(toAccess));
   });
 
 function reasonOf(text: string): string {
