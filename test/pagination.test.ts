@@ -208,10 +208,15 @@ describe('Relay connections with keyset cursors, through the gateway', () => {
   });
 
   it('totalCount is counted only when selected', async () => {
+    // The fewest of three: a background poll of the subgraph's consumers can land inside one measurement.
     const sqlFor = async (query: string) => {
-      const before = hub.counters.patients.count;
-      ok(await hub.query(query));
-      return hub.counters.patients.count - before;
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = hub.counters.patients.count;
+        ok(await hub.query(query));
+        counts.push(hub.counters.patients.count - before);
+      }
+      return Math.min(...counts);
     };
     const without = await sqlFor(`{ patients(first: 2) { edges { node { id } } } }`);
     const withCount = await sqlFor(`{ patients(first: 2) { totalCount edges { node { id } } } }`);
