@@ -11,7 +11,10 @@
  * Each query runs twice per round: one request at a time (every read pays a whole
  * commit: the floor of "durable before the answer leaves"), and `--concurrency`
  * requests in flight, as a team's morning looks, where concurrent reads share one
- * commit (AuditWriter's group commit).
+ * commit (AuditWriter's group commit). It also times this machine's durable commit
+ * (a one-row INSERT with and without waiting for the WAL flush), the floor a read
+ * pays one at a time beyond what its own data queries overlap (AuditCollector
+ * starts the write as soon as a request's access checks have settled).
  */
 import 'reflect-metadata';
 import crypto from 'node:crypto';
@@ -91,8 +94,10 @@ async function main(): Promise<void> {
         }
       }
       delete process.env.HUB_AUDIT;
+      const commit = await durableCommitCost(subgraph.ds, perRound * 4);
       const [{ records }] = await subgraph.ds.query('SELECT count(*)::int AS records FROM hub_audit.audit_event');
       console.log(`\n${rounds} rounds each with and without auditing, alternated, ${perRound} requests per client per query per round, ${count} patients (${records} audit records written):`);
+      console.log(`\nthis machine's durable commit (one-row INSERT, WAL flush waited for): p50 ${commit.durable.toFixed(2)} ms; without waiting: ${commit.async.toFixed(2)} ms`);
       for (const [i, c] of cases.entries()) {
         for (const [l, load] of loads.entries()) {
           const on = summarize(samples[i][l].on);
@@ -108,6 +113,22 @@ async function main(): Promise<void> {
   } finally {
     await releaseScratchDatabase(scratch, values.keep!);
   }
+}
+
+/** p50 of a one-row INSERT's commit, with synchronous_commit on and off: what the disk's fsync costs here. */
+async function durableCommitCost(ds: { query: (sql: string, params?: unknown[]) => Promise<unknown> }, n: number): Promise<{ durable: number; async: number }> {
+  await ds.query('CREATE TABLE IF NOT EXISTS public.bench_commit (n int)');
+  const time = async (mode: 'on' | 'off') => {
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await ds.query(`WITH s AS (SELECT set_config('synchronous_commit', '${mode}', true)) INSERT INTO public.bench_commit SELECT 1 FROM s`);
+      ms.push(performance.now() - t0);
+    }
+    return summarize(ms).p50;
+  };
+  const [durable, async] = [await time('on'), await time('off')];
+  return { durable, async };
 }
 
 runBenchmark(main);

@@ -229,20 +229,29 @@ export interface AuditRequest {
 
 /**
  * One request's reads: the access checks note each patient and entity they let
- * through, under a purpose; `flush` writes one record per purpose (and reason).
+ * through, under a purpose, and the records are written while the request still
+ * runs. The first note starts a write once the checks of that wave have settled
+ * (`setImmediate`: a parent's check and its fields' checks are microtasks apart,
+ * their data queries I/O), so the commit's fsync overlaps the data queries instead
+ * of following them; whatever is noted after that goes into one more record at
+ * `flush`, which waits for every write before the answer leaves.
  */
 export class AuditCollector {
   private readonly reads = new Map<string, { purpose: AuditPurpose; reason: string | null; patients: Set<string>; entities: Set<string> }>();
   private fieldsByType: Map<string, Set<string>> | undefined;
   private document: DocumentNode | undefined;
   private schema: GraphQLSchema | undefined;
+  private writer: AuditWriter | undefined;
+  private early: 'none' | 'scheduled' | 'started' = 'none';
+  private readonly writes: Promise<void>[] = [];
 
   constructor(readonly request: AuditRequest) {}
 
-  /** The operation, so records can say which fields of each entity type were selected. */
-  useDocument(document: DocumentNode, operationName: string | null, schema?: GraphQLSchema): void {
+  /** The operation, so records can say which fields of each entity type were selected; `writer` lets reads be written as they are noted. */
+  useDocument(document: DocumentNode, operationName: string | null, schema?: GraphQLSchema, writer?: AuditWriter): void {
     this.document = document;
     this.schema = schema;
+    this.writer = writer;
     this.request.operation ??= operationName ?? topFieldsOf(document);
   }
 
@@ -256,10 +265,18 @@ export class AuditCollector {
     }
     for (const id of patientIds) group.patients.add(id);
     group.entities.add(entity);
+    if (this.early === 'none' && this.writer) {
+      this.early = 'scheduled';
+      setImmediate(() => {
+        if (this.early !== 'scheduled') return;
+        this.early = 'started';
+        this.writeNoted(this.writer!);
+      });
+    }
   }
 
   get pending(): boolean {
-    return this.reads.size > 0;
+    return this.reads.size > 0 || this.writes.length > 0;
   }
 
   /** `Patient{familyName,phone}`: the type with the fields this operation selected on it. */
@@ -281,10 +298,20 @@ export class AuditCollector {
     }));
   }
 
-  async flush(writer: AuditWriter): Promise<void> {
+  private writeNoted(writer: AuditWriter): void {
     const records = this.records();
     this.reads.clear();
-    await writer.append(records);
+    if (records.length === 0) return;
+    const written = writer.append(records);
+    written.catch(() => undefined); // awaited (and its error raised) in flush
+    this.writes.push(written);
+  }
+
+  /** Writes what is still unwritten and resolves when every record of the request is durable (rejects if one is not). */
+  async flush(writer: AuditWriter): Promise<void> {
+    this.early = 'started';
+    this.writeNoted(writer);
+    await Promise.all(this.writes);
   }
 }
 

@@ -116,7 +116,7 @@ function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, operationName }) {
-          contextValue.audit.useDocument(document, operationName ?? null, schema);
+          contextValue.audit.useDocument(document, operationName ?? null, schema, audit);
           if (contextValue.caller.endpoint === 'partner') assertPartnerSelection(schema, document, partnerFields);
         },
         async willSendResponse({ contextValue, response }) {
