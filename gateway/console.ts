@@ -51,6 +51,23 @@ export function corsAllowlist(origins: readonly string[] = config.corsOrigins): 
   };
 }
 
+/**
+ * Whether a WebSocket upgrade may proceed, by its Origin: browsers send one and do not
+ * apply CORS to WebSockets, so the same allowlist is checked here — the gateway's own
+ * origin (the console at `/`) and CORS_ORIGINS pass, any other site's page is refused
+ * (cross-site WebSocket hijacking); clients outside a browser send no Origin and pass.
+ */
+export function webSocketOriginAllowed(origin: string | undefined, host: string | undefined, origins: readonly string[] = config.corsOrigins): boolean {
+  if (origin === undefined) return true;
+  const normalized = origin.replace(/\/+$/, '');
+  if (origins.includes(normalized)) return true;
+  try {
+    return host !== undefined && new URL(normalized).host === host;
+  } catch {
+    return false;
+  }
+}
+
 export interface DemoUser { sub: string; name: string; roles: Role[]; org?: string; title: string }
 
 /** The demo population's users (scripts/seed/population.ts), as the sign-in screen lists them. */

@@ -1,10 +1,12 @@
 /**
  * The gateway for browser apps (issue 15): CORS preflights on /graphql and
  * /partner/graphql answered for an origin in CORS_ORIGINS and refused for any other;
+ * live connections (WebSocket upgrades) checked against the same list by Origin;
  * the development sign-in minting a token the gateway accepts, and absent from a
  * gateway started under NODE_ENV=production; the console's routes never hiding the
  * API's JSON answers.
  */
+import WebSocket from 'ws';
 import { composeSupergraph, subgraphSdls } from '../gateway/compose';
 import { startGateway, type RunningGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
@@ -63,6 +65,35 @@ describe('CORS_ORIGINS', () => {
     expect(allowed.headers.get('access-control-expose-headers')).toContain('x-request-id');
     const other = await ask(OTHER);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('live connections (WebSocket) by Origin, the same allowlist', () => {
+  /** The upgrade's answer: 101 (open) or the refusal's status and body. */
+  const upgrade = (path: string, origin?: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const ws = new WebSocket(`${base().replace(/^http/, 'ws')}${path}`, 'graphql-transport-ws', origin ? { origin } : {});
+    ws.once('open', () => {
+      ws.close();
+      resolve({ status: 101, body: '' });
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
+  });
+
+  it.each(['/graphql', '/partner/graphql'])('opens for an allowed origin, the gateway\'s own, and a client without Origin on %s', async (path) => {
+    expect((await upgrade(path, ALLOWED)).status).toBe(101);
+    expect((await upgrade(path, base())).status).toBe(101);
+    expect((await upgrade(path)).status).toBe(101);
+  });
+
+  it.each(['/graphql', '/partner/graphql'])('refuses another site\'s page before the handshake on %s: 403 FORBIDDEN', async (path) => {
+    const refused = await upgrade(path, OTHER);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).errors[0].extensions).toEqual({ code: 'FORBIDDEN', reason: 'CORS_ORIGIN_NOT_ALLOWED' });
   });
 });
 

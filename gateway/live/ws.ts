@@ -2,7 +2,8 @@
  * graphql-ws on the gateway's HTTP server, at the same path as HTTP GraphQL. The
  * token travels in `connectionParams.authorization` ("Bearer <jwt>"): missing, bad or
  * expired → the socket closes with 4401; a role the endpoint does not serve → 4403;
- * a socket whose token expires is closed (4401) at that instant.
+ * a socket whose token expires is closed (4401) at that instant. A browser page from
+ * an origin the CORS allowlist does not name is refused before the handshake (403).
  */
 import type http from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -11,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../../shared/auth';
 import { isHubError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
+import { webSocketOriginAllowed } from '../console';
 import type { LiveExecutor } from './executor';
 import type { ConnectionBudget, SubscriptionManager } from './subscriptions';
 
@@ -130,6 +132,11 @@ export function attachLiveEndpoints(httpServer: http.Server, endpoints: LiveEndp
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const target = servers.find((s) => s.endpoint.path === path);
     if (!target) return void socket.destroy();
+    if (!webSocketOriginAllowed(req.headers.origin, req.headers.host)) {
+      const body = JSON.stringify({ errors: [{ message: `Origin ${req.headers.origin} may not open a live connection (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN', reason: 'CORS_ORIGIN_NOT_ALLOWED' } }] });
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
     target.wss.handleUpgrade(req, socket, head, (ws) => target.wss.emit('connection', ws, req));
   });
 
