@@ -8,6 +8,7 @@ import {
 } from './data/entities';
 import { CreateCommunityPartners1732300300000 } from './data/migrations/1732300300000-CreateCommunityPartners';
 import { ReferralLifecycle1732300300100 } from './data/migrations/1732300300100-ReferralLifecycle';
+import { ReferralKeysetIndexes1732300300200 } from './data/migrations/1732300300200-ReferralKeysetIndexes';
 import { startProjections } from './data/projections';
 import { CommunityPartnerResolver, resolvePartnerReference } from './schema/partner';
 import { PatientReferralsResolver, ReferralResolver, resolveReferralReference } from './schema/referral';
@@ -17,7 +18,7 @@ export const communityPartnersSubgraph: SubgraphModule = {
   name: 'community-partners',
   schema: 'community_partners',
   entities: [CommunityPartnerRecord, ReferralRecord, ReferralStatusChangeRecord, PartnerConsentRecord, SocialNeedRecord],
-  migrations: [CreateEventCursors1732300000001, CreateCommunityPartners1732300300000, ReferralLifecycle1732300300100],
+  migrations: [CreateEventCursors1732300000001, CreateCommunityPartners1732300300000, ReferralLifecycle1732300300100, ReferralKeysetIndexes1732300300200],
   seed: seedCommunityPartners,
   // Consent and social need projections from the patients subgraph's events.
   startWorkers: async (deps) => [await startProjections(deps)],
