@@ -30,7 +30,7 @@ import { createScratchDatabase, formatSummary, runBenchmark, summarize, timedGra
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FOLLOW = `subscription($p: ID, $after: String) { carePlanChanged(patientId: $p, after: $after) {
-  cursor changeKind carePlan { title version } patient { familyName } } }`;
+  cursor changeKind revision { changes { field after } } carePlan { title version } patient { familyName } } }`;
 
 /** What a subscriber received that it should not have: the run fails with it. */
 const problems: string[] = [];

@@ -21,12 +21,17 @@ import { createClient, type Client } from 'graphql-ws';
 import type { GraphQLFormattedError } from 'graphql';
 import WebSocket from 'ws';
 
+/** The CarePlanChangeKind enum (the same type as CarePlan.history's changeKind). */
+export type CarePlanChangeKind = 'CREATED' | 'UPDATED' | 'STATUS_CHANGED' | 'GOAL_ADDED' | 'GOAL_UPDATED' | 'ACTIVITY_ADDED' | 'ACTIVITY_UPDATED';
+
 export interface CarePlanChange {
   cursor: string;
-  changeKind: string;
+  changeKind: CarePlanChangeKind;
   changedFields: string[];
   actor: string | null;
   occurredAt: string;
+  /** What this change did, field by field: its own revision, also when replayed after a reconnect. */
+  revision: { version: number; changes: { field: string; before: unknown; after: unknown }[] };
   carePlan: { id: string; title: string; status: string; version: number } | null;
   patient: { id: string; givenName: string; familyName: string } | null;
 }
@@ -34,6 +39,7 @@ export interface CarePlanChange {
 const SUBSCRIPTION = `subscription MyCarePlanChanges($after: String) {
   myCarePlanChanges(after: $after) {
     cursor changeKind changedFields actor occurredAt
+    revision { version changes { field before after } }
     carePlan { id title status version }
     patient { id givenName familyName }
   }
@@ -163,7 +169,7 @@ if (require.main === module) {
     url: values.url!,
     token,
     after: values.after,
-    onChange: (c, errors) => console.log(`${c.occurredAt} ${c.changeKind} "${c.carePlan?.title ?? '?'}" v${c.carePlan?.version ?? '?'} for ${c.patient?.givenName ?? '?'} ${c.patient?.familyName ?? ''} by ${c.actor} (cursor ${c.cursor})${errors ? ` — partial: ${errors.map((e) => e.message).join('; ')}` : ''}`),
+    onChange: (c, errors) => console.log(`${c.occurredAt} ${c.changeKind} "${c.carePlan?.title ?? '?'}" v${c.carePlan?.version ?? '?'} for ${c.patient?.givenName ?? '?'} ${c.patient?.familyName ?? ''} by ${c.actor}: ${(c.revision?.changes ?? []).map((f) => `${f.field} ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`).join(', ')} (cursor ${c.cursor})${errors ? ` — partial: ${errors.map((e) => e.message).join('; ')}` : ''}`),
     onUnresolved: (cursor, errors) => console.log(`a change at ${cursor} could not be shown: ${errors.map((e) => e.message).join('; ')}`),
     refetch: () => printWorklist(values.url!, token),
   }).catch((err) => {

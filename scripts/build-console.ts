@@ -38,7 +38,7 @@ export async function buildConsole(): Promise<void> {
         config: {
           enumsAsTypes: true,
           useTypeImports: true,
-          scalars: { DateTimeISO: 'string', JSON: 'unknown' },
+          scalars: { DateTimeISO: 'string', Date: 'string', JSON: 'unknown' },
         },
       },
     },

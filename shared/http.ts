@@ -13,11 +13,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { databaseFailure } from './database';
+import { invalidDateField } from './date-scalar';
 import type { Logger } from './logger';
 import { graphqlRequestDuration, graphqlRequests, operationLabel, registry } from './metrics';
 import { traceRequests } from './telemetry';
@@ -38,6 +40,12 @@ const READY_TIMEOUT_MS = 5_000;
 export function maskErrors(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    // A Date naming no real day (shared/date-scalar.ts) is bad input, as a literal too, naming the input field when GraphQL says which.
+    if (formatted.extensions?.reason === 'INVALID_DATE' && (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED')) {
+      const { stacktrace: _s, ...extensions } = formatted.extensions;
+      const field = extensions.field ?? invalidDateField(formatted.message);
+      return { ...formatted, extensions: { ...extensions, code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } };
+    }
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
@@ -159,7 +167,8 @@ export async function startHttpService<C extends BaseContext>(o: HttpServiceOpti
     formatError: maskErrors(o.log),
     // Apollo's own handler would stop only this server and re-raise the signal; stopOnSignals stops everything.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), requestMetrics<C>(o.name), ...(o.apollo.plugins ?? [])],
+    // No cache hints are set anywhere: Apollo's default cache-control plugin would only wrap every field's resolver (issue 17).
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp<C>(), requestMetrics<C>(o.name), ...(o.apollo.plugins ?? [])],
   } as ConstructorParameters<typeof ApolloServer<C>>[0]);
   await server.start();
 

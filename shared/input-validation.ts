@@ -10,8 +10,9 @@
  * - lone UTF-16 surrogates (not encodable as UTF-8, so not storable either);
  * - strings longer than their documented maximum (`maxLengthOf`).
  * Types, enums, Int range and non-finite Floats are already refused by GraphQL's own
- * coercion (BAD_USER_INPUT at the gateway). Dates carried in String fields and
- * other domain rules belong to each subgraph's domain code.
+ * coercion (BAD_USER_INPUT at the gateway), calendar dates by the `Date` scalar
+ * (shared/date-scalar.ts); other domain rules (a date not in the future, ...) belong
+ * to each subgraph's domain code.
  */
 import { badInput } from './errors';
 

@@ -108,7 +108,7 @@ describe.each(cells)('$role, $relationship', ({ role, relationship }) => {
   });
 
   it('cancels and marks referrals entered-in-error as the table says; a refused change leaves the status', async () => {
-    for (const mutation of ['cancelReferral(id: $id, reason: "Patient moved")', 'markReferralEnteredInError(id: $id, reason: "Wrong patient")']) {
+    for (const mutation of ['cancelReferral(input: { id: $id, reason: "Patient moved" })', 'markReferralEnteredInError(input: { id: $id, reason: "Wrong patient" })']) {
       const id = await adminDraft(patientId());
       const res = await hub.query(`mutation($id: ID!) { r: ${mutation} { status } }`, { id }, token());
       const allowed = expectDecided(res, 'write');
@@ -166,7 +166,7 @@ describe('refusal at a field, and bounded lists', () => {
     const member = patientOf[Relationship.MEMBER];
     const sw = { sub: subOf(Role.SOCIAL_WORKER), roles: [Role.SOCIAL_WORKER] };
     const id = await adminDraft(member);
-    await hub.query(`mutation($id: ID!) { cancelReferral(id: $id, reason: "Duplicate") { id } }`, { id }, tokens.get(Role.SOCIAL_WORKER)!);
+    await hub.query(`mutation($id: ID!) { cancelReferral(input: { id: $id, reason: "Duplicate" }) { id } }`, { id }, tokens.get(Role.SOCIAL_WORKER)!);
     const Q = `query($r: [_Any!]!, $n: Int) { _entities(representations: $r) { ... on Patient { referrals(first: $n) { edges { node { id createdAt } } } } } }`;
     const one = await subgraphQuery(hub, Q, { r: [{ __typename: 'Patient', id: member }], n: 1 }, sw);
     const all = await subgraphQuery(hub, Q, { r: [{ __typename: 'Patient', id: member }], n: 200 }, sw);

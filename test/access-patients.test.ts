@@ -34,7 +34,7 @@ const CHART = `query($id: ID!) { patient(id: $id) { id familyName ${READ_FIELDS.
 const WORKLIST = `query($mrn: String!) { patients(filter: { search: $mrn }) { totalCount edges { node { id careManaged } } } }`;
 const now = () => new Date(Date.now() - 3600_000).toISOString();
 const WRITES: [PatientData, string, (patientId: string) => Record<string, unknown>][] = [
-  [PatientData.DEMOGRAPHICS, `mutation($id: ID!, $i: UpdatePatientInput!) { updatePatient(id: $id, input: $i) { id } }`, (id) => ({ id, i: { phone: `+1-617-555-${Math.floor(Math.random() * 9000 + 1000)}` } })],
+  [PatientData.DEMOGRAPHICS, `mutation($i: UpdatePatientInput!) { updatePatient(input: $i) { id } }`, (id) => ({ i: { id, phone: `+1-617-555-${Math.floor(Math.random() * 9000 + 1000)}` } })],
   [PatientData.CONDITIONS, `mutation($i: RecordConditionInput!) { recordCondition(input: $i) { id } }`, (patientId) => ({ i: { patientId, code: 'I10' } })],
   [PatientData.ENCOUNTERS, `mutation($i: RecordEncounterInput!) { recordEncounter(input: $i) { id } }`, (patientId) => ({ i: { patientId, kind: 'OUTPATIENT', startedAt: now() } })],
   [PatientData.SOCIAL_NEEDS, `mutation($i: RecordSocialNeedInput!) { recordSocialNeed(input: $i) { id } }`, (patientId) => ({ i: { patientId, category: 'FOOD_INSECURITY' } })],

@@ -73,10 +73,10 @@ beforeAll(async () => {
   const teamLive = subscribe(hub.gatewayUrl, socialWorker, `subscription($p: ID!) { referralStatusChanged(patientId: $p) { status } }`, { p: patientId });
   try {
     await subscribed(hub.gatewayUrl, 2); // both subscribed before the change
-    ok(await hub.query(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, partner, partnerUrl(hub)));
+    ok(await hub.query(`mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`, { id: referralId }, partner, partnerUrl(hub)));
     await Promise.all([partnerLive.waitFor(1, 10_000), teamLive.waitFor(1, 10_000)]);
-    expect(partnerLive.results[0].data).toEqual({ referralUpdated: { status: 'accepted', patient: { givenName: 'Rosa' } } });
-    expect(teamLive.results[0].data).toEqual({ referralStatusChanged: { status: 'accepted' } });
+    expect(partnerLive.results[0].data).toEqual({ referralUpdated: { status: 'ACCEPTED', patient: { givenName: 'Rosa' } } });
+    expect(teamLive.results[0].data).toEqual({ referralStatusChanged: { status: 'ACCEPTED' } });
   } finally {
     await Promise.all([partnerLive.dispose(), teamLive.dispose()]);
   }

@@ -71,7 +71,7 @@ it('serves the seeded referrals to the demo food bank user, with the seeded cons
   // The seeded state is a real point of the workflow: an accepted one can be completed.
   const accepted = referrals().find((r) => r.partnerId === FOOD_BANK.id && r.status === 'accepted');
   if (accepted) {
-    const done = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Groceries delivered" }) { status history { edges { node { status } } } } }`, { id: accepted.id }, token);
+    const done = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "Groceries delivered" } }) { status history { edges { node { status } } } } }`, { id: accepted.id }, token);
     expect(done.errors).toBeUndefined();
     expect(done.data!.completeReferral.history.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['REQUESTED', 'ACCEPTED', 'COMPLETED']);
   }

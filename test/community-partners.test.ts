@@ -32,15 +32,15 @@ type Side = 'REQUESTER' | 'PARTNER';
 
 /** The mutation that asks for each target status (draft is only ever created). */
 const ASK: Record<string, string> = {
-  requested: 'sendReferral(id: $id)',
-  accepted: 'acceptReferral(id: $id)',
-  rejected: 'rejectReferral(id: $id, reason: "No capacity this month")',
-  'in-progress': 'startReferral(id: $id)',
-  'on-hold': 'holdReferral(id: $id, reason: "Waiting for proof of address")',
-  failed: 'failReferral(id: $id, reason: "Could not reach the patient")',
-  completed: 'completeReferral(id: $id, outcome: { text: "Two weeks of groceries delivered", services: [{ code: "FOOD-BOX", display: "Emergency food box" }] })',
-  cancelled: 'cancelReferral(id: $id, reason: "Patient moved")',
-  'entered-in-error': 'markReferralEnteredInError(id: $id, reason: "Wrong patient")',
+  requested: 'sendReferral(input: { id: $id })',
+  accepted: 'acceptReferral(input: { id: $id })',
+  rejected: 'rejectReferral(input: { id: $id, reason: "No capacity this month" })',
+  'in-progress': 'startReferral(input: { id: $id })',
+  'on-hold': 'holdReferral(input: { id: $id, reason: "Waiting for proof of address" })',
+  failed: 'failReferral(input: { id: $id, reason: "Could not reach the patient" })',
+  completed: 'completeReferral(input: { id: $id, outcome: { text: "Two weeks of groceries delivered", services: [{ code: "FOOD-BOX", display: "Emergency food box" }] } })',
+  cancelled: 'cancelReferral(input: { id: $id, reason: "Patient moved" })',
+  'entered-in-error': 'markReferralEnteredInError(input: { id: $id, reason: "Wrong patient" })',
 };
 
 async function ask(side: Side, id: string, to: string) {
@@ -128,7 +128,7 @@ describe('status transitions, each side', () => {
     const wrong = await ask('PARTNER', id, 'accepted');
     expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
     expect(wrong.errors![0].message).toMatch(/in-progress/);
-    const resumed = await partnerQuery(hub, `mutation($id: ID!) { resumeReferral(id: $id) { status onHoldAt history { edges { node { status previousStatus } } } } }`, { id }, who.foodBank);
+    const resumed = await partnerQuery(hub, `mutation($id: ID!) { resumeReferral(input: { id: $id }) { status onHoldAt history { edges { node { status previousStatus } } } } }`, { id }, who.foodBank);
     expect(resumed.errors).toBeUndefined();
     expect(resumed.data!.resumeReferral.status).toBe('IN_PROGRESS');
     expect(nodesOf(resumed.data!.resumeReferral.history).map((h: { status: string }) => h.status)).toEqual(['REQUESTED', 'ACCEPTED', 'IN_PROGRESS', 'ON_HOLD', 'IN_PROGRESS']);
@@ -144,10 +144,10 @@ describe('status transitions, each side', () => {
 
   it('requires a reason to reject, fail, cancel or mark entered-in-error, and an outcome to complete', async () => {
     const id = await referralIn('accepted');
-    const noReason = await partnerQuery(hub, `mutation($id: ID!) { failReferral(id: $id, reason: "  ") { status } }`, { id }, who.foodBank);
+    const noReason = await partnerQuery(hub, `mutation($id: ID!) { failReferral(input: { id: $id, reason: "  " }) { status } }`, { id }, who.foodBank);
     expect(codeOf(noReason)).toBe('BAD_USER_INPUT');
     expect(noReason.errors![0].extensions!.field).toBe('reason');
-    const noOutcome = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: " " }) { status } }`, { id }, who.foodBank);
+    const noOutcome = await partnerQuery(hub, `mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: " " } }) { status } }`, { id }, who.foodBank);
     expect(noOutcome.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'outcome.text' });
   });
 });
@@ -273,7 +273,7 @@ describe('cross-organization isolation', () => {
     expect(codeOf(read)).toBe('NOT_FOUND');
     const missing = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id } }`, { id: '00000000-0000-4000-8000-00000000dead' }, who.pantry);
     expect(read.errors![0].message).toBe(missing.errors![0].message.replace('00000000-0000-4000-8000-00000000dead', id));
-    const accept = await partnerQuery(hub, `mutation($id: ID!) { acceptReferral(id: $id) { id } }`, { id }, who.pantry);
+    const accept = await partnerQuery(hub, `mutation($id: ID!) { acceptReferral(input: { id: $id }) { id } }`, { id }, who.pantry);
     expect(codeOf(accept)).toBe('NOT_FOUND');
     const list = await partnerQuery(hub, `{ myReferrals { totalCount edges { node { id } } } }`, {}, who.pantry);
     expect(list.data!.myReferrals).toEqual({ totalCount: 0, edges: [] });

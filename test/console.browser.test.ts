@@ -4,8 +4,8 @@
  * (dist/console, built here when missing). A coordinator enrolls a high-risk patient
  * and drafts a plan; a nurse in a second browser context edits it and the
  * coordinator's page shows it without reload; the coordinator's stale edit shows the
- * CONFLICT and the newer version; a social worker refers a need and a partner, in its
- * own context, accepts and completes it while the social worker's chart updates live;
+ * CONFLICT and the newer version; a social worker refers a need, which arrives live at
+ * the partner's open portal in its own context, where the partner accepts and completes it while the social worker's chart updates live;
  * the outcomes page draws its charts. axe-core finds no serious or critical violation
  * on any screen; each screen is written to test/screenshots/<screen>.png.
  * Without /usr/bin/chromium the whole file is skipped, and says so.
@@ -22,6 +22,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
 import { seedDemoPopulation } from '../scripts/seed/index';
 import { SUBGRAPHS } from '../subgraphs';
 import { startHub, type TestHub } from './support/hub';
+import { eventually } from './support/live';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
@@ -50,6 +51,11 @@ async function signedIn(sub: string): Promise<Page> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
+}
+
+/** How many subscriptions the gateway holds now (its /health counts them). */
+async function liveSubscriptions(): Promise<number> {
+  return ((await (await fetch(`${base}/health`)).json()) as { subscriptions?: number }).subscriptions ?? 0;
 }
 
 /** axe-core on the page as it is: no serious or critical violation; then the screenshot. */
@@ -190,7 +196,12 @@ describeInBrowser('the care team console in Chromium', () => {
     await pharmacist.getByText('Quellhorst care team (active)').waitFor({ timeout: 15_000 });
   });
 
-  it('a social worker refers a need; the partner accepts and completes it while the chart updates live', async () => {
+  it('a social worker refers a need; it arrives live at the open partner portal, which accepts and completes it while the chart updates live', async () => {
+    // The partner's portal is open first: the new referral must appear there without a reload (referralAssigned).
+    const before = await liveSubscriptions();
+    const partner = await signedIn('demo-partner-user');
+    await partner.getByRole('heading', { name: /referrals/i }).first().waitFor();
+    await eventually(async () => expect(await liveSubscriptions()).toBeGreaterThan(before), 15_000);
     const socialWorker = await signedIn('demo-social-worker');
     await socialWorker.goto(`${base}/patients/${amara}`);
     await socialWorker.getByRole('button', { name: 'Refer' }).click();
@@ -199,8 +210,9 @@ describeInBrowser('the care team console in Chromium', () => {
     const status = socialWorker.locator('[data-referral] .referral-status');
     await status.getByText('REQUESTED').waitFor();
 
-    const partner = await signedIn('demo-partner-user');
     const card = partner.locator('[data-referral]').filter({ hasText: 'Ombassa' });
+    await card.waitFor({ timeout: 15_000 });
+    await partner.getByText(/referral update\(s\) arrived live/).waitFor();
     await card.getByRole('button', { name: 'Accept' }).click();
     await status.getByText('ACCEPTED').waitFor({ timeout: 15_000 });
     await card.getByRole('button', { name: 'Start' }).click();

@@ -48,13 +48,13 @@ async function referredNeed(familyName: string) {
   }, socialWorker));
   const referral = await ok(hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, { i: { patientId, partnerId: FOOD_BANK.id, socialNeedId } }, socialWorker));
   const referralId = referral.createReferral.id;
-  await ok(hub.query(`mutation($id: ID!) { sendReferral(id: $id) { status } }`, { id: referralId }, socialWorker));
+  await ok(hub.query(`mutation($id: ID!) { sendReferral(input: { id: $id }) { status } }`, { id: referralId }, socialWorker));
   const plan = await ok(hub.query(`mutation($i: CreateCarePlanInput!) { createCarePlan(input: $i) { id version } }`, { i: { careTeamId, title: 'Food security' } }, socialWorker));
   const activity = await ok(hub.query(`mutation($i: AddCarePlanActivityInput!) { addCarePlanActivity(input: $i) { activity { id referralId status } carePlan { version } } }`, {
     i: { carePlanId: plan.createCarePlan.id, expectedVersion: plan.createCarePlan.version, kind: 'REFERRAL', description: 'Food bank referral', assigneeRole: 'SOCIAL_WORKER', referralId },
   }, socialWorker));
   expect(activity.addCarePlanActivity.activity).toMatchObject({ referralId, status: 'NOT_STARTED' });
-  await ok(partnerQuery(hub, `mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, partnerUser));
+  await ok(partnerQuery(hub, `mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`, { id: referralId }, partnerUser));
   return { patientId, socialNeedId, referralId, carePlanId: plan.createCarePlan.id, activityId: activity.addCarePlanActivity.activity.id };
 }
 
@@ -66,12 +66,12 @@ it('a referral completed with an outcome resolves its social need and completes 
   const plans = subscribe(hub.gatewayUrl, coordinator, `subscription($p: ID) { carePlanChanged(patientId: $p) { changeKind actor changedFields carePlan { id activities { id status } } } }`, { p: r.patientId });
   await subscribed(hub.gatewayUrl, 2);
 
-  await ok(partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Enrolled in weekly home delivery" }) { status } }`, { id: r.referralId }, partnerUser));
+  await ok(partnerQuery(hub, `mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "Enrolled in weekly home delivery" } }) { status } }`, { id: r.referralId }, partnerUser));
 
   await needs.waitFor(1, 10_000);
   expect(needs.results[0].errors).toBeUndefined();
   expect(needs.results[0].data!.socialNeedChanged).toEqual({
-    change: 'SocialNeedStatusChanged', status: 'resolved', previousStatus: 'identified', referralId: r.referralId, needMet: true, actor: 'dana',
+    change: 'STATUS_CHANGED', status: 'RESOLVED', previousStatus: 'IDENTIFIED', referralId: r.referralId, needMet: true, actor: 'dana',
     socialNeed: { id: r.socialNeedId, status: 'RESOLVED', category: 'FOOD_INSECURITY' },
   });
   await plans.waitFor(1, 10_000);
@@ -94,7 +94,7 @@ it('a referral completed with an outcome resolves its social need and completes 
 
 it('a completion saying the need remains keeps it open with the reason; the activity still completes', async () => {
   const r = await referredNeed('Remains');
-  await ok(partnerQuery(hub, `mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "One emergency box delivered" }, needRemains: "Household of six; needs ongoing support") { status } }`,
+  await ok(partnerQuery(hub, `mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "One emergency box delivered" }, needRemains: "Household of six; needs ongoing support" }) { status } }`,
     { id: r.referralId }, partnerUser));
   await eventually(async () => {
     const data = await ok(hub.query(NEED, { p: r.patientId }, coordinator));

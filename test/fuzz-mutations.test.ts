@@ -93,6 +93,7 @@ function plausible(type: GraphQLInputType, name: string): unknown {
       if (/postal/i.test(name)) return '02139';
       if (/language/i.test(name)) return 'en';
       return 'fuzz';
+    case 'Date': return '2026-11-02'; // calendar dates (shared/date-scalar.ts)
     default: return new Date().toISOString(); // DateTimeISO and other custom scalars here are date-times
   }
 }
@@ -124,6 +125,8 @@ function malformed(type: GraphQLInputType, name: string): [string, unknown][] {
         ['date: Feb 30', '2021-02-30'],
         ['date: garbage', '2021-13-45T99:99'],
       ];
+    case 'Date': // refused by the scalar itself, before any resolver
+      return [['date: year 0000', '0000-01-01'], ['date: Feb 30', '2021-02-30'], ['date: garbage', '2021-13-45T99:99'], ['date: a date-time', '2021-03-01T10:00:00Z'], ['date: empty', ''], ['date: number', 20210301]];
     default:
       return [['datetime: invalid', 'not-a-date'], ['datetime: Feb 30', '2021-02-30T10:00:00Z'], ['datetime: year 0000', '0000-01-01T00:00:00Z'], ['datetime: empty', ''], ['datetime: number', raw('1e309')]];
   }

@@ -99,7 +99,7 @@ it('subscribers resuming from different cursors catch up on their own, then shar
 describe('the example client, against a scripted graphql-ws server', () => {
   const cursor = (n: number) => Buffer.from(`ev:${n}`).toString('base64url');
   const change = (n: number, title: string | null): CarePlanChange => ({
-    cursor: cursor(n), changeKind: 'UPDATED', changedFields: [], actor: 'someone', occurredAt: new Date(0).toISOString(),
+    cursor: cursor(n), changeKind: 'UPDATED', changedFields: [], actor: 'someone', occurredAt: new Date(0).toISOString(), revision: { version: n, changes: [] },
     carePlan: title === null ? null : { id: `plan-${n}`, title, status: 'active', version: n }, patient: { id: 'p', givenName: 'Ana', familyName: 'Lopez' },
   });
   const ended = (reason: string, after: number): ExecutionResult => ({

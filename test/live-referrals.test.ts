@@ -52,22 +52,22 @@ it('the care team and the partner each see every step of the loop, live', async 
     `SELECT entities FROM hub_audit.audit_event WHERE service = 'community-partners' AND purpose = 'PARTNER_DISCLOSURE' AND actor_sub = 'fb-staff' AND patient_ids @> ARRAY[$1]::text[]`, [patientId]);
   expect(disclosed.map((r: { entities: string[] }) => r.entities).flat()).toEqual(expect.arrayContaining([expect.stringMatching(/^Referral\{.*note/)]));
   expect(assigned.results[0].data!.referralAssigned).toMatchObject({
-    status: 'requested', actorSide: 'REQUESTER',
+    status: 'REQUESTED', actorSide: 'REQUESTER',
     referral: { id: referralId, note: 'Needs groceries this week', category: 'FOOD_INSECURITY' },
     patient: { givenName: 'Rosa', familyName: 'Mendes', preferredLanguage: 'es', interpreterNeeded: true },
   });
 
   const partner = (q: string) => hub.query(q, { id: referralId }, who.foodBank, partnerUrl(hub));
-  expect((await partner(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`)).errors).toBeUndefined();
-  expect((await partner(`mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Two weeks of groceries delivered" }) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "Two weeks of groceries delivered" } }) { status } }`)).errors).toBeUndefined();
 
   await team.waitFor(3);
   expect(team.results.map((r) => [r.data!.referralStatusChanged.status, r.data!.referralStatusChanged.actorSide])).toEqual([
-    ['requested', 'REQUESTER'], ['accepted', 'PARTNER'], ['completed', 'PARTNER'],
+    ['REQUESTED', 'REQUESTER'], ['ACCEPTED', 'PARTNER'], ['COMPLETED', 'PARTNER'],
   ]);
   expect(team.results[2].data!.referralStatusChanged).toMatchObject({ referral: { partner: { name: FOOD_BANK.name } }, patient: { familyName: 'Mendes' } });
   await updated.waitFor(3);
-  expect(updated.results.map((r) => r.data!.referralUpdated.status)).toEqual(['requested', 'accepted', 'completed']);
+  expect(updated.results.map((r) => r.data!.referralUpdated.status)).toEqual(['REQUESTED', 'ACCEPTED', 'COMPLETED']);
 
   await new Promise((r) => setTimeout(r, 300));
   expect(assigned.results).toHaveLength(1);
@@ -85,18 +85,18 @@ it('a partner resumes from its last cursor on /partner/graphql: what it missed, 
   const first = subscribe(partnerUrl(hub), who.foodBank, `subscription { referralUpdated { cursor status referral { id } } }`);
   await new Promise((r) => setTimeout(r, 300));
   const partner = (q: string) => hub.query(q, { id: referralId }, who.foodBank, partnerUrl(hub));
-  expect((await partner(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`)).errors).toBeUndefined();
   await first.waitFor(1);
   const cursor = first.results[0].data!.referralUpdated.cursor;
   await first.dispose();
 
   // While the partner is away, the referral moves on twice.
-  expect((await partner(`mutation($id: ID!) { startReferral(id: $id) { status } }`)).errors).toBeUndefined();
-  expect((await partner(`mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Delivered" }) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { startReferral(input: { id: $id }) { status } }`)).errors).toBeUndefined();
+  expect((await partner(`mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "Delivered" } }) { status } }`)).errors).toBeUndefined();
 
   const resumed = subscribe(partnerUrl(hub), who.foodBank, `subscription($after: String) { referralUpdated(after: $after) { cursor status referral { id } } }`, { after: cursor });
   await resumed.waitFor(2, 10_000);
-  expect(resumed.results.map((r) => [r.data!.referralUpdated.referral.id, r.data!.referralUpdated.status])).toEqual([[referralId, 'in-progress'], [referralId, 'completed']]);
+  expect(resumed.results.map((r) => [r.data!.referralUpdated.referral.id, r.data!.referralUpdated.status])).toEqual([[referralId, 'IN_PROGRESS'], [referralId, 'COMPLETED']]);
   await resumed.dispose();
 });
 
@@ -124,12 +124,12 @@ it('revoking consent withdraws the partner live feed at once', async () => {
   const team = subscribe(hub.gatewayUrl, who.socialWorker, CARE_TEAM_VIEW, { p: patientId });
   await new Promise((r) => setTimeout(r, 300));
 
-  const revoked = await hub.query(`mutation($id: ID!) { revokeConsent(id: $id) { id status } }`, { id: consentId }, who.socialWorker);
+  const revoked = await hub.query(`mutation($id: ID!) { revokeConsent(input: { id: $id }) { id status } }`, { id: consentId }, who.socialWorker);
   expect(revoked.errors).toBeUndefined();
-  const cancelled = await hub.query(`mutation($id: ID!) { cancelReferral(id: $id, reason: "Patient withdrew consent") { status } }`, { id: referralId }, who.socialWorker);
+  const cancelled = await hub.query(`mutation($id: ID!) { cancelReferral(input: { id: $id, reason: "Patient withdrew consent" }) { status } }`, { id: referralId }, who.socialWorker);
   expect(cancelled.errors).toBeUndefined();
   await team.waitFor(1);
-  expect(team.results[0].data!.referralStatusChanged.status).toBe('cancelled');
+  expect(team.results[0].data!.referralStatusChanged.status).toBe('CANCELLED');
   await new Promise((r) => setTimeout(r, 500));
   expect(updated.results).toEqual([]);
   await Promise.all([updated.dispose(), team.dispose()]);

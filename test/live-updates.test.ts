@@ -91,6 +91,45 @@ it('resumes from a cursor: exactly the missed changes, in order, then live ones'
   await resumed.dispose();
 });
 
+it("a resumed subscriber receives each missed change's revision (before/after), not the plan's latest", async () => {
+  const REVISIONS = `subscription($carePlanId: ID, $after: String) {
+    carePlanChanged(carePlanId: $carePlanId, after: $after) {
+      cursor changeKind version
+      revision { version actor changeKind changes { field before after } }
+      carePlan { version description }
+    }
+  }`;
+  const carePlanId = await createPlan('Fewer falls');
+  const first = subscribe(hub.gatewayUrl, coordinator, REVISIONS, { carePlanId });
+  await new Promise((r) => setTimeout(r, 200));
+  const update = (expectedVersion: number, description: string) =>
+    hub.query(`mutation($i: UpdateCarePlanInput!) { updateCarePlan(input: $i) { version } }`, { i: { carePlanId, expectedVersion, description } }, nurse);
+  expect((await update(1, 'Home safety check')).errors).toBeUndefined();
+  await first.waitFor(1);
+  const cursor = first.results[0].data!.carePlanChanged.cursor;
+  await first.dispose();
+
+  // While the coordinator is away: two more edits of the same field, then a status change.
+  expect((await update(2, 'Home safety check and grab bars')).errors).toBeUndefined();
+  expect((await update(3, 'Grab bars installed')).errors).toBeUndefined();
+  const activated = await hub.query(`mutation($i: ChangeCarePlanStatusInput!) { changeCarePlanStatus(input: $i) { version } }`, { i: { carePlanId, expectedVersion: 4, status: 'ACTIVE' } }, nurse);
+  expect(activated.errors).toBeUndefined();
+
+  const resumed = subscribe(hub.gatewayUrl, coordinator, REVISIONS, { carePlanId, after: cursor });
+  await resumed.waitFor(3);
+  expect(resumed.results.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+  const events = resumed.results.map((r) => r.data!.carePlanChanged);
+  expect(events.map((e) => [e.changeKind, e.version, e.revision.version, e.revision.changeKind, e.revision.actor])).toEqual([
+    ['UPDATED', 3, 3, 'UPDATED', 'nurse-live'], ['UPDATED', 4, 4, 'UPDATED', 'nurse-live'], ['STATUS_CHANGED', 5, 5, 'STATUS_CHANGED', 'nurse-live'],
+  ]);
+  expect(events[0].revision.changes).toEqual([{ field: 'description', before: 'Home safety check', after: 'Home safety check and grab bars' }]);
+  expect(events[1].revision.changes).toEqual([{ field: 'description', before: 'Home safety check and grab bars', after: 'Grab bars installed' }]);
+  expect(events[2].revision.changes).toEqual(expect.arrayContaining([{ field: 'status', before: 'draft', after: 'active' }]));
+  // The plan itself is as it is now, in every replayed event: only the revision tells each change.
+  expect(events.map((e) => e.carePlan)).toEqual(Array(3).fill({ version: 5, description: 'Grab bars installed' }));
+  await resumed.dispose();
+});
+
 it('resumes with no gap and no duplicate while changes keep coming', async () => {
   const first = subscribe(hub.gatewayUrl, coordinator, PLAN_CHANGES, { patientId });
   await new Promise((r) => setTimeout(r, 200));

@@ -247,9 +247,9 @@ describe('closed-loop referrals through the gateway and the partner contract', (
     expect(await counts('PARTNER_ACCEPTANCE', ...today)).toEqual([0, 0]);
 
     const partner = partnerUrl(hub);
-    await ok(`mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, t.foodBank, partner);
+    await ok(`mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`, { id: referralId }, t.foodBank, partner);
     expect(await counts('PARTNER_ACCEPTANCE', ...today)).toEqual([1, 1]);
-    await ok(`mutation($id: ID!) { completeReferral(id: $id, outcome: { text: "Enrolled in weekly delivery", services: [{ system: "http://snomed.info/sct", code: "464311000124103", display: "Provision of food" }] }) { status } }`,
+    await ok(`mutation($id: ID!) { completeReferral(input: { id: $id, outcome: { text: "Enrolled in weekly delivery", services: [{ system: "http://snomed.info/sct", code: "464311000124103", display: "Provision of food" }] } }) { status } }`,
       { id: referralId }, t.foodBank, partner);
     expect(await counts('REFERRAL_CLOSED_LOOP', ...today)).toEqual([1, 1]);
     const days = await figure('REFERRAL_DAYS_TO_CLOSE', ...today);

@@ -86,7 +86,7 @@ describe('Relay connections with keyset cursors, through the gateway', () => {
   it('Referral.history: oldest first, across pages, and a status change made between pages is appended, not shuffled in', async () => {
     const referral = (await sql<{ id: string }>(hub, `SELECT id FROM community_partners.referral WHERE patient_id = $1 AND note = 'r0'`, [patientId]))[0].id;
     for (const step of ['acceptReferral', 'startReferral', 'holdReferral', 'resumeReferral']) {
-      expect((await partnerQuery(hub, `mutation($id: ID!) { ${step}(id: $id) { id } }`, { id: referral }, partner)).errors).toBeUndefined();
+      expect((await partnerQuery(hub, `mutation($id: ID!) { ${step}(input: { id: $id }) { id } }`, { id: referral }, partner)).errors).toBeUndefined();
     }
     const read: Read<{ status: string; changedAt: string }> = async (after) =>
       ok(await hub.query(`query($id: ID!, $after: String) { referral(id: $id) { history(first: 2, after: $after) { ${CONN('status changedAt')} } } }`, { id: referral, after }, socialWorker)).referral.history;
@@ -95,7 +95,7 @@ describe('Relay connections with keyset cursors, through the gateway', () => {
 
     const page1 = await read(null);
     expect(page1.totalCount).toBe(5);
-    expect((await partnerQuery(hub, `mutation($id: ID!) { holdReferral(id: $id, reason: "between pages") { id } }`, { id: referral }, partner)).errors).toBeUndefined();
+    expect((await partnerQuery(hub, `mutation($id: ID!) { holdReferral(input: { id: $id, reason: "between pages" }) { id } }`, { id: referral }, partner)).errors).toBeUndefined();
     const rest = await walk(read, page1.pageInfo.endCursor);
     expect([...page1.edges, ...rest.nodes.map((node) => ({ node }))].map((e) => e.node.status)).toEqual(['REQUESTED', 'ACCEPTED', 'IN_PROGRESS', 'ON_HOLD', 'IN_PROGRESS', 'ON_HOLD']);
   });

@@ -63,7 +63,7 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   }, socialWorker));
   expect(draft.createReferral).toMatchObject({ status: 'DRAFT', category: 'FOOD_INSECURITY' });
   const referralId = draft.createReferral.id;
-  const refused = await hub.query(`mutation($id: ID!) { sendReferral(id: $id) { status } }`, { id: referralId }, socialWorker);
+  const refused = await hub.query(`mutation($id: ID!) { sendReferral(input: { id: $id }) { status } }`, { id: referralId }, socialWorker);
   expect(codeOf(refused)).toBe('FORBIDDEN');
   expect(refused.errors![0].message).toMatch(/consent is missing/i);
 
@@ -71,7 +71,7 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   const consent = await ok(hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`, {
     i: { patientId, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id, status: 'ACTIVE' },
   }, socialWorker));
-  const sent = await ok(hub.query(`mutation($id: ID!) { sendReferral(id: $id) { status requestedAt } }`, { id: referralId }, socialWorker));
+  const sent = await ok(hub.query(`mutation($id: ID!) { sendReferral(input: { id: $id }) { status requestedAt } }`, { id: referralId }, socialWorker));
   expect(sent.sendReferral.status).toBe('REQUESTED');
 
   // The partner sees it, with the minimum necessary.
@@ -85,16 +85,16 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   expect(codeOf(clinical)).toBe('GRAPHQL_VALIDATION_FAILED');
 
   // Accepts, then completes with what was done.
-  await ok(partnerQuery(hub, `mutation($id: ID!) { acceptReferral(id: $id) { status } }`, { id: referralId }, partnerUser));
+  await ok(partnerQuery(hub, `mutation($id: ID!) { acceptReferral(input: { id: $id }) { status } }`, { id: referralId }, partnerUser));
   const done = await ok(partnerQuery(hub, `mutation($id: ID!) {
-    completeReferral(id: $id, outcome: { text: "Enrolled in weekly home delivery; SNAP application filed", services: [{ system: "http://snomed.info/sct", code: "464311000124103", display: "Provision of food" }] }) {
+    completeReferral(input: { id: $id, outcome: { text: "Enrolled in weekly home delivery; SNAP application filed", services: [{ system: "http://snomed.info/sct", code: "464311000124103", display: "Provision of food" }] } }) {
       status completedAt outcome { text services { code } } } }`, { id: referralId }, partnerUser));
   expect(done.completeReferral).toMatchObject({ status: 'COMPLETED', outcome: { services: [{ code: '464311000124103' }] } });
 
   // The care team saw every step live, and sees the closed loop.
   await live.waitFor(4, 10000);
   expect(live.results.map((r) => [r.data?.referralStatusChanged.previousStatus, r.data?.referralStatusChanged.status, r.data?.referralStatusChanged.actorSide])).toEqual([
-    [null, 'draft', 'REQUESTER'], ['draft', 'requested', 'REQUESTER'], ['requested', 'accepted', 'PARTNER'], ['accepted', 'completed', 'PARTNER'],
+    [null, 'DRAFT', 'REQUESTER'], ['DRAFT', 'REQUESTED', 'REQUESTER'], ['REQUESTED', 'ACCEPTED', 'PARTNER'], ['ACCEPTED', 'COMPLETED', 'PARTNER'],
   ]);
   expect(live.results.at(-1)!.data!.referralStatusChanged.referral).toEqual({ id: referralId, status: 'COMPLETED' });
   const closed = await ok(hub.query(`query($id: ID!) { referral(id: $id) { status outcome { text } history { edges { node { status actorSide actor } } } socialNeed { id } } }`, { id: referralId }, socialWorker));
@@ -104,11 +104,11 @@ it('closes the loop on a food referral, minimum necessary for the partner, live 
   expect(closed.referral.socialNeed).toEqual({ id: socialNeedId });
 
   // The care team marks the need addressed.
-  const addressed = await ok(hub.query(`mutation($id: ID!) { updateSocialNeedStatus(id: $id, status: ADDRESSED) { id status } }`, { id: socialNeedId }, socialWorker));
+  const addressed = await ok(hub.query(`mutation($id: ID!) { updateSocialNeedStatus(input: { id: $id, status: ADDRESSED }) { id status } }`, { id: socialNeedId }, socialWorker));
   expect(addressed.updateSocialNeedStatus.status).toBe('ADDRESSED');
 
   // The patient withdraws consent: the partner loses the referral at once.
-  await ok(hub.query(`mutation($id: ID!) { revokeConsent(id: $id) { id } }`, { id: consent.recordConsent.id }, socialWorker));
+  await ok(hub.query(`mutation($id: ID!) { revokeConsent(input: { id: $id }) { id } }`, { id: consent.recordConsent.id }, socialWorker));
   const after = await partnerQuery(hub, `query($id: ID!) { referral(id: $id) { id patient { givenName } } }`, { id: referralId }, partnerUser);
   expect(codeOf(after)).toBe('NOT_FOUND');
   expect((await ok(partnerQuery(hub, `{ myReferrals { totalCount edges { node { id } } } }`, {}, partnerUser))).myReferrals).toEqual({ totalCount: 0, edges: [] });

@@ -101,7 +101,7 @@ describe('/partner/graphql on the hub', () => {
     ['the patient\'s other referrals', `{ myReferrals { edges { node { patient { referrals { totalCount } } } } } }`],
     ['care plans', `{ myReferrals { edges { node { patient { carePlans { title } } } } } }`],
     ['the social need record', `{ myReferrals { edges { node { socialNeed { id } } } } }`],
-    ['requester mutations', `mutation { sendReferral(id: "x") { id } }`],
+    ['requester mutations', `mutation { sendReferral(input: { id: "x" }) { id } }`],
     ['KPI targets', `{ kpiTargets { key } }`],
   ])('a query for %s fails validation against the contract', async (_what, query) => {
     const res = await partnerQuery(hub, query, {}, who.foodBank);
@@ -136,7 +136,10 @@ describe('/partner/graphql on the hub', () => {
 
     const allowedTypes = [
       'Query', 'Mutation', 'Subscription', 'Patient', 'Referral', 'ReferralStatusChange', 'ReferralOutcome', 'ServiceCoding', 'CommunityPartner', 'PartnerContact',
-      'ReferralOutcomeInput', 'ServiceCodingInput', 'ReferralStatus', 'ReferralPriority', 'ReferralActorSide', 'SocialNeedCategory', 'DateTimeISO',
+      'ReferralOutcomeInput', 'ServiceCodingInput',
+      // the partner mutations' inputs (issue 15)
+      'AcceptReferralInput', 'CancelReferralInput', 'CompleteReferralInput', 'FailReferralInput', 'HoldReferralInput', 'RejectReferralInput', 'ResumeReferralInput', 'StartReferralInput',
+      'ReferralStatus', 'ReferralPriority', 'ReferralActorSide', 'SocialNeedCategory', 'DateTimeISO',
       'ReferralStatusChangeEvent', // the live subgraph's partner subscriptions
       'ReferralConnection', 'ReferralEdge', 'ReferralStatusChangeConnection', 'ReferralStatusChangeEdge', 'PageInfo', // myReferrals and Referral.history pages
       'ReferralPerformance', 'PartnerReferralPerformance', 'KpiFigure', 'KpiFilter', // metrics: the organization's own referral figures

@@ -68,7 +68,7 @@ describe('CMS CCM counts diseases, not diagnosis codes', () => {
     expect(hypertension).toMatchObject({ disease: 'I10', chronic: true });
     expect((await ok(CCM, { id })).patient).toMatchObject({ chronicConditionCount: 2, ccmEligible: true });
     // The clinician's call overrides the default.
-    await ok(`mutation($id: ID!) { setConditionChronic(id: $id, chronic: false) { chronic } }`, { id: hypertension.id });
+    await ok(`mutation($id: ID!) { setConditionChronic(input: { id: $id, chronic: false }) { chronic } }`, { id: hypertension.id });
     expect((await ok(CCM, { id })).patient).toMatchObject({ chronicConditionCount: 1, ccmEligible: false });
     const summary = (await db.query(`SELECT payload FROM hub_events.event_log WHERE patient_id = $1 AND type = 'PatientSummaryChanged' ORDER BY id DESC LIMIT 1`, [id])).rows[0].payload;
     expect(summary).toMatchObject({ chronicConditionCount: 1 });
@@ -83,7 +83,7 @@ describe('clinical status and the code list', () => {
     }
     expect((await db.query('SELECT count(*)::int AS n FROM patients.condition WHERE patient_id = $1', [id])).rows[0].n).toBe(0);
     const copd = await recordCondition(id, 'J44.9');
-    expectError(await hub.query(`mutation($id: ID!) { updateConditionStatus(id: $id, clinicalStatus: RESOLVED) { id } }`, { id: copd.id }, nurse), 'BAD_USER_INPUT', 'abatementDate');
+    expectError(await hub.query(`mutation($id: ID!) { updateConditionStatus(input: { id: $id, clinicalStatus: RESOLVED }) { id } }`, { id: copd.id }, nurse), 'BAD_USER_INPUT', 'abatementDate');
     expect((await recordCondition(id, 'J45.40', { clinicalStatus: 'RESOLVED', abatementDate: '2024-01-01' }))).toMatchObject({ clinicalStatus: 'RESOLVED', abatementDate: '2024-01-01' });
   });
 
@@ -109,7 +109,7 @@ describe('entered in error: the LACE of a discharge stays as known then, the cur
     // L 4 (5 days) + A 3 + C 2 (CHF, COPD) + E 0 = 9.
     expect(discharged).toMatchObject({ score: 9, c: 2 });
 
-    const marked = await ok(`mutation($id: ID!) { markConditionEnteredInError(id: $id) { verificationStatus clinicalStatus } }`, { id: copd.id });
+    const marked = await ok(`mutation($id: ID!) { markConditionEnteredInError(input: { id: $id }) { verificationStatus clinicalStatus } }`, { id: copd.id });
     expect(marked.markConditionEnteredInError.verificationStatus).toBe('ENTERED_IN_ERROR');
 
     const read = (await ok(`query($id: ID!) { patient(id: $id) {
@@ -122,6 +122,6 @@ describe('entered in error: the LACE of a discharge stays as known then, the cur
     expect(events.map((e) => e.type).sort()).toEqual(['ConditionVerificationChanged', 'PatientSummaryChanged']);
     expect(events.find((e) => e.type === 'PatientSummaryChanged').payload).toMatchObject({ laceScore: 8, chronicConditionCount: 1 });
     // An entered-in-error condition takes no further status change.
-    expectError(await hub.query(`mutation($id: ID!) { updateConditionStatus(id: $id, clinicalStatus: INACTIVE) { id } }`, { id: copd.id }, nurse), 'CONFLICT');
+    expectError(await hub.query(`mutation($id: ID!) { updateConditionStatus(input: { id: $id, clinicalStatus: INACTIVE }) { id } }`, { id: copd.id }, nurse), 'CONFLICT');
   });
 });

@@ -23,19 +23,42 @@ type Patient @key(fields: "id", resolvable: false) @tag(name: "partner") { id: I
 type Referral @key(fields: "id", resolvable: false) @tag(name: "partner") { id: ID! @tag(name: "partner") }
 type AssessmentResponse @key(fields: "id", resolvable: false) { id: ID! }
 type SocialNeed @key(fields: "id", resolvable: false) { id: ID! }
+"The revision a change recorded, resolved from care-teams by plan and version (that change's, not the latest)."
+type CarePlanRevision @key(fields: "carePlanId version", resolvable: false) { carePlanId: ID! version: Int! }
+
+# The value sets below are the owning subgraphs' enums, defined identically here (federation composes them into one type).
+enum CarePlanChangeKind { CREATED UPDATED STATUS_CHANGED GOAL_ADDED GOAL_UPDATED ACTIVITY_ADDED ACTIVITY_UPDATED }
+"Gravity referral Task.status (FHIR codes: IN_PROGRESS = in-progress)"
+enum ReferralStatus { DRAFT REQUESTED ACCEPTED REJECTED IN_PROGRESS ON_HOLD FAILED COMPLETED CANCELLED ENTERED_IN_ERROR }
+"Which side of the closed loop made a change"
+enum ReferralActorSide { REQUESTER PARTNER }
+enum SocialNeedStatus { IDENTIFIED ADDRESSED RESOLVED DECLINED }
+"What happened to a social need (the event that reported it)."
+enum SocialNeedChangeKind {
+  "Recorded (SocialNeedRecorded): by hand or from a positive screening."
+  RECORDED
+  "A screening of a need already open (SocialNeedRescreened): positive adds evidence, negative no longer finds it."
+  RESCREENED
+  "Its status changed (SocialNeedStatusChanged), by the team or by a completed referral that met it."
+  STATUS_CHANGED
+  "A completed referral's outcome that did not resolve it (SocialNeedReferralOutcomeRecorded)."
+  REFERRAL_OUTCOME_RECORDED
+}
 
 """One committed change to a care plan, its goals or its activities."""
 type CarePlanChangeEvent {
   "Where to resume: pass it back as \`after\` after a reconnect."
   cursor: String!
   "What kind of change (CREATED, STATUS_CHANGED, GOAL_ADDED, ...)."
-  changeKind: String!
+  changeKind: CarePlanChangeKind!
   changedFields: [String!]!
   "The plan version this change produced."
   version: Int!
   "Who made the change (their token subject)."
   actor: String
   occurredAt: DateTimeISO!
+  "What this change did, field by field (before/after): revision \`version\` of the plan, also when replayed later."
+  revision: CarePlanRevision!
   carePlan: CarePlan!
   patient: Patient!
 }
@@ -43,12 +66,13 @@ type CarePlanChangeEvent {
 """One committed status change of a closed-loop referral."""
 type ReferralStatusChangeEvent @tag(name: "partner") {
   cursor: String! @tag(name: "partner")
-  "The new Gravity referral Task status code (requested, accepted, completed, ...)."
-  status: String! @tag(name: "partner")
-  previousStatus: String @tag(name: "partner")
+  "The new Gravity referral Task status (REQUESTED, ACCEPTED, COMPLETED, ...)."
+  status: ReferralStatus! @tag(name: "partner")
+  "Null when the referral was created."
+  previousStatus: ReferralStatus @tag(name: "partner")
   statusReason: String @tag(name: "partner")
   "REQUESTER (the care team) or PARTNER (the community organization)."
-  actorSide: String @tag(name: "partner")
+  actorSide: ReferralActorSide @tag(name: "partner")
   occurredAt: DateTimeISO! @tag(name: "partner")
   referral: Referral! @tag(name: "partner")
   patient: Patient! @tag(name: "partner")
@@ -73,11 +97,12 @@ type SafetyFlagEvent {
 """One change to a social need: recorded, rescreened, its status changed, or a referral's outcome applied (the closed loop)."""
 type SocialNeedChangeEvent {
   cursor: String!
-  "The event type: SocialNeedRecorded, SocialNeedRescreened, SocialNeedStatusChanged or SocialNeedReferralOutcomeRecorded."
-  change: String!
-  "The need's status code after the change (identified, addressed, resolved, declined)."
-  status: String!
-  previousStatus: String
+  "What happened: RECORDED, RESCREENED, STATUS_CHANGED or REFERRAL_OUTCOME_RECORDED."
+  change: SocialNeedChangeKind!
+  "The need's status after the change."
+  status: SocialNeedStatus!
+  "On STATUS_CHANGED: the status before."
+  previousStatus: SocialNeedStatus
   "The referral whose outcome caused the change, if any."
   referralId: ID
   "For a referral outcome: whether the need was met."

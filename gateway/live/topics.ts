@@ -34,16 +34,28 @@ export const ACCESS_CHANGING_EVENTS = new Set([
 const CARE_TEAM_ROLES: readonly Role[] = [...CLINICAL_ROLES, Role.ADMIN];
 type Payload = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
+/** A payload's lower-case FHIR code as the GraphQL enum name the query side uses (`in-progress` → IN_PROGRESS). */
+const enumName = (v: unknown) => (typeof v === 'string' && v ? v.toUpperCase().replace(/-/g, '_') : null);
+/** The social-need event types as SocialNeedChangeKind values. */
+const SOCIAL_NEED_CHANGE: Record<string, string> = {
+  SocialNeedRecorded: 'RECORDED',
+  SocialNeedRescreened: 'RESCREENED',
+  SocialNeedStatusChanged: 'STATUS_CHANGED',
+  SocialNeedReferralOutcomeRecorded: 'REFERRAL_OUTCOME_RECORDED',
+};
 
 const carePlanRoot = (e: DomainEvent) => {
   const p = e.payload as Payload;
+  const version = typeof p.version === 'number' ? p.version : 0;
   return {
     cursor: encodeCursor(e.id),
-    changeKind: str(p.changeKind) ?? 'UPDATED',
+    changeKind: enumName(p.changeKind) ?? 'UPDATED',
     changedFields: Array.isArray(p.changedFields) ? p.changedFields : [],
-    version: typeof p.version === 'number' ? p.version : 0,
+    version,
     actor: e.actor,
     occurredAt: e.occurredAt,
+    // The revision this event recorded (same transaction), by key: care-teams resolves it with the subscriber's token.
+    revision: { __typename: 'CarePlanRevision', carePlanId: p.carePlanId, version },
     carePlan: { __typename: 'CarePlan', id: p.carePlanId },
     patient: { __typename: 'Patient', id: e.patientId },
   };
@@ -53,10 +65,10 @@ const referralRoot = (e: DomainEvent) => {
   const p = e.payload as Payload;
   return {
     cursor: encodeCursor(e.id),
-    status: str(p.status) ?? 'unknown',
-    previousStatus: str(p.previousStatus),
+    status: enumName(p.status),
+    previousStatus: enumName(p.previousStatus),
     statusReason: str(p.statusReason),
-    actorSide: str(p.actorSide),
+    actorSide: enumName(p.actorSide),
     occurredAt: e.occurredAt,
     referral: { __typename: 'Referral', id: p.referralId },
     patient: { __typename: 'Patient', id: e.patientId },
@@ -82,9 +94,9 @@ const socialNeedRoot = (e: DomainEvent) => {
   const p = e.payload as Payload;
   return {
     cursor: encodeCursor(e.id),
-    change: e.type,
-    status: str(p.status) ?? 'unknown',
-    previousStatus: str(p.previousStatus),
+    change: SOCIAL_NEED_CHANGE[e.type] ?? null,
+    status: enumName(p.status),
+    previousStatus: enumName(p.previousStatus),
     referralId: str(p.referralId),
     needMet: typeof p.needMet === 'boolean' ? p.needMet : null,
     reason: str(p.reason),

@@ -20,7 +20,7 @@ import { hubTimeZone } from '../../shared/time-zone';
 import { TcmPeriodAndDecisionMaking1732300200400 } from './data/migrations/1732300200400-TcmPeriodAndDecisionMaking';
 import { PATIENT_EVENT_TYPES, patientEventHandler } from './data/patient-events';
 import { assertCarePlansRead } from './schema/access';
-import { CarePlanResolver, resolveCarePlanReference } from './schema/care-plan';
+import { CarePlanResolver, resolveCarePlanReference, resolveCarePlanRevisionReference } from './schema/care-plan';
 import { CareTeamMemberResolver, CareTeamResolver, PatientCareResolver } from './schema/care-team';
 import { CcmTimeResolver, PatientCcmResolver } from './schema/ccm';
 import { careTeamById } from './schema/loaders';
@@ -58,6 +58,8 @@ export const careTeamsSubgraph: SubgraphModule = {
         Patient: (ref: { id: string }) => ({ id: ref.id }),
         // A live CarePlanChanged event's plan resolves through this: FORBIDDEN (at that path) for whoever may not read it.
         CarePlan: resolveCarePlanReference,
+        // ...and its revision (that change's, by plan and version), through the same check.
+        CarePlanRevision: resolveCarePlanRevisionReference,
         CareTeam: async (ref: { id: string }, ctx: SubgraphContext) => {
           const team = isUuid(ref.id) ? await careTeamById(ctx).load(ref.id) : null;
           // Partners reach nothing here outside their contract: for them the team does not exist.

@@ -29,6 +29,7 @@ const PLAN_CHANGED = graphql(`
   subscription CarePlanLive($carePlanId: ID) {
     carePlanChanged(carePlanId: $carePlanId) {
       cursor changeKind version actor
+      revision { changes { field } }
       carePlan {
         id title description status version updatedAt
         goals { id description lifecycleStatus achievementStatus }
@@ -67,7 +68,8 @@ export function CarePlanScreen({ carePlanId }: { carePlanId: string }) {
     variables: { carePlanId },
     onData: ({ data: d }) => {
       const e = d.data?.carePlanChanged;
-      if (e) setLive(`Version ${e.version}: ${label(e.changeKind)} by ${e.actor ?? 'someone'}`);
+      // The event's own revision: what this change did, also when several arrive at once.
+      if (e) setLive(`Version ${e.version}: ${label(e.changeKind)} by ${e.actor ?? 'someone'} (${e.revision.changes.map((c) => c.field).join(', ')})`);
     },
   });
   const [draft, setDraft] = useState<Draft | null>(null);

@@ -19,9 +19,9 @@ const ASSIGNED = graphql(`
   subscription ReferralAssigned { referralAssigned { cursor status referral { id status } } }
 `);
 
-const ACCEPT = graphql(`mutation AcceptReferral($id: ID!) { acceptReferral(id: $id) { id status } }`);
-const START = graphql(`mutation StartReferral($id: ID!) { startReferral(id: $id) { id status } }`);
-const COMPLETE = graphql(`mutation CompleteReferral($id: ID!, $outcome: ReferralOutcomeInput!) { completeReferral(id: $id, outcome: $outcome) { id status outcome { text } } }`);
+const ACCEPT = graphql(`mutation AcceptReferral($id: ID!) { acceptReferral(input: { id: $id }) { id status } }`);
+const START = graphql(`mutation StartReferral($id: ID!) { startReferral(input: { id: $id }) { id status } }`);
+const COMPLETE = graphql(`mutation CompleteReferral($id: ID!, $outcome: ReferralOutcomeInput!) { completeReferral(input: { id: $id, outcome: $outcome }) { id status outcome { text } } }`);
 
 export function PartnerPortal() {
   const { data, error, refetch } = useQuery(MY_REFERRALS, { errorPolicy: 'all' });

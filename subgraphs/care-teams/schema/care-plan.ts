@@ -14,7 +14,7 @@ import {
 import { CarePlanRecord, CarePlanRevisionRecord, CareTeamRecord, type CarePlanProblem } from '../data/entities';
 import { assertCarePlansRead } from './access';
 import { requireCareTeam } from './care-team';
-import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan } from './loaders';
+import { activitiesByPlan, carePlanById, careTeamById, goalsByPlan, revisionByPlanVersion } from './loaders';
 import { PLAN_FIELDS, changeCarePlan, recordPlanRevision, assertPlanEditable } from './plan-changes';
 import { CarePlan, CarePlanActivity, CarePlanRevisionConnection, CareTeam, Goal, Patient } from './types';
 
@@ -25,6 +25,18 @@ export async function resolveCarePlanReference(ref: { id: string }, ctx: Subgrap
   if (!plan || hasRole(ctx.principal, Role.PARTNER_STAFF)) return null;
   await assertCarePlansRead(ctx, plan.patientId, 'CarePlan');
   return plan;
+}
+
+/**
+ * A revision by plan and version (a live CarePlanChanged event's `revision`): null when there is none,
+ * FORBIDDEN when the caller may not read the plan — the plan's own check, so an event shows no more than the plan would.
+ */
+export async function resolveCarePlanRevisionReference(ref: { carePlanId: string; version: number | string }, ctx: SubgraphContext) {
+  const version = Number(ref.version);
+  if (!isUuid(ref.carePlanId) || !Number.isInteger(version)) return null;
+  const plan = await resolveCarePlanReference({ id: ref.carePlanId }, ctx);
+  if (!plan) return null;
+  return revisionByPlanVersion(ctx).load(`${plan.id}:${version}`);
 }
 
 /** A plan's revisions, oldest first, as a keyset (shared/pagination.ts): the version orders them and is unique per plan. */

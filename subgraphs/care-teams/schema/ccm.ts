@@ -9,6 +9,7 @@ import { badInput } from '../../../shared/errors';
 import { hubTimeZone, localIsoDate } from '../../../shared/time-zone';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import {
   CareTeamStatus, TcmComplexity, assertMinutes, assertPerformedOn, ccmBillableCodes, isPhysicianTime, isSubstantialRevision, parseCalendarMonth,
@@ -27,7 +28,7 @@ class LogCcmTimeInput {
   @Field(() => ID, { nullable: true, description: 'The member who spent the time; defaults to you' }) practitionerId?: string | null;
   @Field({ description: 'What was done, e.g. "Medication review call with daughter"' }) activity: string;
   @Field(() => Int) minutes: number;
-  @Field({ description: 'ISO date the time was spent (not in the future)' }) performedOn: string;
+  @Field(() => DateScalar, { description: 'The day the time was spent (not in the future)' }) performedOn: string;
   @Field(() => String, { nullable: true }) note?: string | null;
 }
 

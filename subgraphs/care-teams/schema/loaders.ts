@@ -36,6 +36,13 @@ export const goalsByPlan = (ctx: SubgraphContext) => manyBy(ctx, GoalRecord, 'ca
 export const activityById = (ctx: SubgraphContext) => oneBy(ctx, CarePlanActivityRecord, 'id');
 export const activitiesByPlan = (ctx: SubgraphContext) => manyBy(ctx, CarePlanActivityRecord, 'carePlanId', { createdAt: 'ASC', id: 'ASC' });
 export const revisionsByPlan = (ctx: SubgraphContext) => manyBy(ctx, CarePlanRevisionRecord, 'carePlanId', { version: 'ASC' });
+/** One revision by `<carePlanId>:<version>` (null where none): a live CarePlanChanged event's revision. */
+export const revisionByPlanVersion = (ctx: SubgraphContext) =>
+  ctx.loaders.get<string, CarePlanRevisionRecord | null>('CarePlanRevisionRecord.carePlanId:version', async (keys) => {
+    const pairs = keys.map((k) => k.split(':'));
+    const rows = await ctx.db.getRepository(CarePlanRevisionRecord).find({ where: pairs.map(([carePlanId, version]) => ({ carePlanId, version: Number(version) })) });
+    return alignByKey(keys, rows, (r) => `${r.carePlanId}:${r.version}`);
+  });
 export const practitionerById = (ctx: SubgraphContext) => oneBy(ctx, PractitionerRecord, 'id');
 export const snapshotByPatient = (ctx: SubgraphContext) => oneBy(ctx, PatientSnapshotRecord, 'patientId');
 export const episodeById = (ctx: SubgraphContext) => oneBy(ctx, TransitionalCareEpisodeRecord, 'id');

@@ -6,6 +6,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { badInput, notFound } from '../../../shared/errors';
 import { isUuid } from '../../../shared/federation';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import {
   ActivityKind, ActivityStatus, CarePlanChangeKind, CareTeamRole, GoalAchievementStatus, GoalLifecycleStatus,
@@ -26,7 +27,7 @@ const INITIAL_ACTIVITY_STATUSES: readonly string[] = [ActivityStatus.NOT_STARTED
 class GoalTargetInput {
   @Field(() => String, { nullable: true, description: 'e.g. "HbA1c"' }) measure?: string | null;
   @Field(() => String, { nullable: true, description: 'e.g. "< 8 %"' }) value?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date' }) dueDate?: string | null;
+  @Field(() => DateScalar, { nullable: true }) dueDate?: string | null;
 }
 
 @InputType()

@@ -5,6 +5,7 @@
  */
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateScalar } from '../../../shared/date-scalar';
 import { Connection } from '../../../shared/pagination';
 import {
   ActivityKind, ActivityStatus, CarePlanChangeKind, CarePlanIntent, CarePlanStatus, CareTeamRole, CareTeamStatus,
@@ -107,7 +108,7 @@ export class CarePlan {
 export class GoalTarget {
   @Field(() => String, { nullable: true }) measure: string | null;
   @Field(() => String, { nullable: true }) value: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date' }) dueDate: string | null;
+  @Field(() => DateScalar, { nullable: true }) dueDate: string | null;
 }
 
 @ObjectType({ description: 'A goal of a care plan (FHIR Goal)' })
@@ -147,7 +148,9 @@ export class CarePlanFieldChange {
 }
 
 @ObjectType({ description: 'One version of a care plan: who changed what, and when' })
+@Directive('@key(fields: "carePlanId version")')
 export class CarePlanRevision {
+  @Field(() => ID) carePlanId: string;
   @Field(() => Int) version: number;
   @Field(() => ID, { description: 'The token subject of who made the change' }) actor: string;
   @Field() at: Date;
@@ -210,7 +213,7 @@ export class CcmTimeEntry {
   @Field({ description: 'Spent personally by a physician on the team (counts toward 99491)' }) byPhysician: boolean;
   @Field({ description: 'What was done' }) activity: string;
   @Field(() => Int) minutes: number;
-  @Field({ description: 'ISO date' }) performedOn: string;
+  @Field(() => DateScalar) performedOn: string;
   @Field(() => String, { nullable: true }) note: string | null;
   @Field(() => ID) loggedBy: string;
   @Field() loggedAt: Date;

@@ -30,8 +30,9 @@ import { assertReferralTransition, ReferralActor, ReferralStatus as S } from '..
 import { isAddressedTo, onPartnerSide, partnerOf, referralActorOf } from './access';
 import { partnerById } from './partner';
 import {
-  CommunityPartner, CreateReferralInput, Patient, PARTNER, Referral, ReferralConnection, ReferralOutcome, ReferralOutcomeInput,
-  ReferralStatusChangeConnection, SocialNeed,
+  AcceptReferralInput, CancelReferralInput, CommunityPartner, CompleteReferralInput, CreateReferralInput, FailReferralInput, HoldReferralInput,
+  MarkReferralEnteredInErrorInput, Patient, PARTNER, Referral, ReferralConnection, ReferralOutcome, ReferralOutcomeInput, RejectReferralInput,
+  ReferralStatusChangeConnection, ResumeReferralInput, SendReferralInput, SocialNeed, StartReferralInput,
 } from './types';
 
 /** The entity name audit records use for what this file serves. */
@@ -285,52 +286,48 @@ export class ReferralResolver {
   }
 
   @Mutation(() => Referral, { description: 'Sends a draft to the partner (requested); needs active SHARE_WITH_PARTNER consent' })
-  sendReferral(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.REQUESTED);
+  sendReferral(@Arg('input') input: SendReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.REQUESTED);
   }
 
   @Mutation(() => Referral, { description: 'Requester: withdraws a referral made by mistake, before the partner acted on it' })
-  markReferralEnteredInError(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.ENTERED_IN_ERROR, { reason });
+  markReferralEnteredInError(@Arg('input') input: MarkReferralEnteredInErrorInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.ENTERED_IN_ERROR, { reason: input.reason });
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Either side cancels a referral that has not ended' })
-  cancelReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Directive(PARTNER) @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.CANCELLED, { reason });
+  cancelReferral(@Directive(PARTNER) @Arg('input') input: CancelReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.CANCELLED, { reason: input.reason });
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: takes the referral on' })
-  acceptReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.ACCEPTED);
+  acceptReferral(@Directive(PARTNER) @Arg('input') input: AcceptReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.ACCEPTED);
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: declines the referral, saying why' })
-  rejectReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Directive(PARTNER) @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.REJECTED, { reason });
+  rejectReferral(@Directive(PARTNER) @Arg('input') input: RejectReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.REJECTED, { reason: input.reason });
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: starts delivering the service (in-progress)' })
-  startReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.IN_PROGRESS);
+  startReferral(@Directive(PARTNER) @Arg('input') input: StartReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.IN_PROGRESS);
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: pauses the referral (on-hold); resumeReferral returns it to where it was' })
-  holdReferral(
-    @Directive(PARTNER) @Arg('id', () => ID) id: string,
-    @Directive(PARTNER) @Arg('reason', () => String, { nullable: true }) reason: string | null,
-    @Ctx() ctx: SubgraphContext,
-  ) {
-    return changeStatus(ctx, id, S.ON_HOLD, { reason });
+  holdReferral(@Directive(PARTNER) @Arg('input') input: HoldReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.ON_HOLD, { reason: input.reason ?? null });
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: resumes an on-hold referral to the status it was paused from' })
-  async resumeReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext) {
+  async resumeReferral(@Directive(PARTNER) @Arg('input') { id }: ResumeReferralInput, @Ctx() ctx: SubgraphContext) {
     const current = await requireVisibleReferral(ctx, id);
     if (current.status !== S.ON_HOLD || !current.heldFrom) throw badInput(`Only an on-hold referral can resume; this one is ${current.status}`, 'status');
     return changeStatus(ctx, id, current.heldFrom as S);
@@ -338,20 +335,14 @@ export class ReferralResolver {
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: could not deliver the service, saying why' })
-  failReferral(@Directive(PARTNER) @Arg('id', () => ID) id: string, @Directive(PARTNER) @Arg('reason') reason: string, @Ctx() ctx: SubgraphContext) {
-    return changeStatus(ctx, id, S.FAILED, { reason });
+  failReferral(@Directive(PARTNER) @Arg('input') input: FailReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.FAILED, { reason: input.reason });
   }
 
   @Directive(PARTNER)
   @Mutation(() => Referral, { description: 'Partner: closes the loop with what was done (Task.output)' })
-  completeReferral(
-    @Directive(PARTNER) @Arg('id', () => ID) id: string,
-    @Directive(PARTNER) @Arg('outcome', () => ReferralOutcomeInput) outcome: ReferralOutcomeInput,
-    @Ctx() ctx: SubgraphContext,
-    @Directive(PARTNER) @Arg('needRemains', () => String, { nullable: true, description: 'Why the social need remains after the service (it stays open); leave out when the need is met (it is resolved)' })
-    needRemains?: string | null,
-  ) {
-    return changeStatus(ctx, id, S.COMPLETED, { outcome, needRemains });
+  completeReferral(@Directive(PARTNER) @Arg('input') input: CompleteReferralInput, @Ctx() ctx: SubgraphContext) {
+    return changeStatus(ctx, input.id, S.COMPLETED, { outcome: input.outcome, needRemains: input.needRemains });
   }
 }
 

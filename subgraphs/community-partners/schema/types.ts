@@ -142,3 +142,65 @@ export class CreateReferralInput {
   @Field(() => String, { nullable: true }) note?: string | null;
   @Field({ defaultValue: false, description: 'Send now (requested) instead of keeping a draft; needs active consent' }) send: boolean;
 }
+
+/*
+ * One input object per status change (issue 15). Partner-side inputs tag every
+ * field (and the mutation tags its `input` argument) so /partner/graphql keeps them.
+ */
+@InputType()
+export class SendReferralInput {
+  @Field(() => ID) id: string;
+}
+
+@InputType()
+export class MarkReferralEnteredInErrorInput {
+  @Field(() => ID) id: string;
+  @Field({ description: 'Why it was made by mistake' }) reason: string;
+}
+
+@InputType()
+export class CancelReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+  @Directive(PARTNER) @Field() reason: string;
+}
+
+@InputType()
+export class AcceptReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+}
+
+@InputType()
+export class RejectReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+  @Directive(PARTNER) @Field() reason: string;
+}
+
+@InputType()
+export class StartReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+}
+
+@InputType()
+export class HoldReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+  @Directive(PARTNER) @Field(() => String, { nullable: true }) reason?: string | null;
+}
+
+@InputType()
+export class ResumeReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+}
+
+@InputType()
+export class FailReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+  @Directive(PARTNER) @Field() reason: string;
+}
+
+@InputType()
+export class CompleteReferralInput {
+  @Directive(PARTNER) @Field(() => ID) id: string;
+  @Directive(PARTNER) @Field(() => ReferralOutcomeInput) outcome: ReferralOutcomeInput;
+  @Directive(PARTNER) @Field(() => String, { nullable: true, description: 'Why the social need remains after the service (it stays open); leave out when the need is met (it is resolved)' })
+  needRemains?: string | null;
+}

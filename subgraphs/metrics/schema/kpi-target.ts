@@ -1,14 +1,15 @@
 /** The program's KPI targets: readable by every staff role, editable by admins. */
-import { Arg, Ctx, Field, Float, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Float, InputType, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
 import { CLINICAL_ROLES, Role, requireRole } from '../../../shared/auth';
 import { badInput, notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { KpiTargetRecord } from '../data/entities';
+import { KpiKey } from './types';
 
 @ObjectType({ description: 'The target a care program KPI is judged against' })
 export class KpiTarget {
-  @Field() key: string;
+  @Field(() => KpiKey) key: KpiKey;
   @Field() name: string;
   @Field() description: string;
   @Field(() => Float, { description: 'A ratio (0..1) for rates, days for durations' }) target: number;
@@ -16,6 +17,12 @@ export class KpiTarget {
   @Field({ description: 'RATIO or DAYS' }) unit: string;
   @Field() updatedAt: Date;
   @Field(() => String, { nullable: true }) updatedBy: string | null;
+}
+
+@InputType()
+export class UpdateKpiTargetInput {
+  @Field(() => KpiKey) key: KpiKey;
+  @Field(() => Float, { description: 'A ratio (0..1) for rates, days for durations' }) target: number;
 }
 
 @Resolver(() => KpiTarget)
@@ -27,7 +34,8 @@ export class KpiTargetResolver {
   }
 
   @Mutation(() => KpiTarget, { description: 'Changes a KPI target (admins)' })
-  async updateKpiTarget(@Arg('key') key: string, @Arg('target', () => Float) target: number, @Ctx() ctx: SubgraphContext) {
+  async updateKpiTarget(@Arg('input') input: UpdateKpiTargetInput, @Ctx() ctx: SubgraphContext) {
+    const { key, target } = input;
     requireRole(ctx.principal, [Role.ADMIN], 'change KPI targets');
     return ctx.db.transaction(async (m) => {
       const row = await m.findOne(KpiTargetRecord, { where: { key }, lock: { mode: 'pessimistic_write' } });

@@ -7,6 +7,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver,
 import { notFound } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
 import { isUuid } from '../../../shared/federation';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SatisfactionSurveyRecord } from '../data/entities';
 import { utilizationCounts, type UtilizationCounts } from '../data/figures';
@@ -62,7 +63,7 @@ export class PartnerReferralPerformanceResolver {
 class RecordSatisfactionSurveyInput {
   @Field(() => ID) patientId: string;
   @Field(() => Int, { description: '1 (very dissatisfied) to 5 (very satisfied)' }) score: number;
-  @Field({ description: 'ISO date of the response, not in the future' }) respondedOn: string;
+  @Field(() => DateScalar, { description: 'The day of the response, not in the future' }) respondedOn: string;
   @Field(() => String, { nullable: true }) comment?: string | null;
 }
 

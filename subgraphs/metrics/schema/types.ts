@@ -1,5 +1,6 @@
 /** GraphQL types of the metrics subgraph: KPI figures, reports, utilization, surveys and freshness. */
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { Cohort } from '../data/figures';
 import type { Period } from '../domain/period';
 
@@ -208,7 +209,7 @@ export class SatisfactionSurvey {
   @Field(() => ID) id: string;
   @Field(() => Patient) patient: Patient;
   @Field(() => Int, { description: '1 (very dissatisfied) to 5 (very satisfied); 4 and 5 count as satisfied' }) score: number;
-  @Field({ description: 'ISO date' }) respondedOn: string;
+  @Field(() => DateScalar) respondedOn: string;
   @Field(() => String, { nullable: true }) comment: string | null;
   @Field() recordedBy: string;
   @Field() recordedAt: Date;

@@ -6,6 +6,7 @@
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import { PatientData } from '../../../shared/access-policy';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { ConditionRecord, type PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
@@ -27,10 +28,28 @@ class RecordConditionInput {
   @Field(() => String, { nullable: true }) display?: string | null;
   // No SDL default: buildSubgraphSchema would coerce it to the enum name ('ACTIVE'), not the FHIR code.
   @Field(() => ConditionClinicalStatus, { nullable: true, description: 'Default ACTIVE' }) clinicalStatus?: ConditionClinicalStatus | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, not in the future' }) onsetDate?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, only for a condition no longer present; required for RESOLVED and REMISSION (INACTIVE: default today)' }) abatementDate?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Not in the future' }) onsetDate?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Only for a condition no longer present; required for RESOLVED and REMISSION (INACTIVE: default today)' }) abatementDate?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Set by the clinician; default: true for a Charlson category or a chronic category (I10, E78, F32...), else false' }) chronic?: boolean | null;
   @Field(() => Boolean, { nullable: true, description: 'The code is right though not on the ICD-10-CM code list (default false: such a code is refused)' }) codeOutsideList?: boolean | null;
+}
+
+@InputType()
+class UpdateConditionStatusInput {
+  @Field(() => ID) id: string;
+  @Field(() => ConditionClinicalStatus) clinicalStatus: ConditionClinicalStatus;
+  @Field(() => DateScalar, { nullable: true, description: 'When it stopped being present; required for RESOLVED and REMISSION (INACTIVE: default today)' }) abatementDate?: string | null;
+}
+
+@InputType()
+class MarkConditionEnteredInErrorInput {
+  @Field(() => ID) id: string;
+}
+
+@InputType()
+class SetConditionChronicInput {
+  @Field(() => ID) id: string;
+  @Field() chronic: boolean;
 }
 
 const conditionEvent = (type: string, c: ConditionRecord, extra: Record<string, unknown> = {}): PatientEvent => ({
@@ -59,12 +78,8 @@ export class ConditionResolver {
   }
 
   @Mutation(() => Condition, { description: 'Moves a condition to another clinical status (an abated one keeps its abatement date)' })
-  async updateConditionStatus(
-    @Arg('id', () => ID) id: string,
-    @Arg('clinicalStatus', () => ConditionClinicalStatus) clinicalStatus: ConditionClinicalStatus,
-    @Arg('abatementDate', () => String, { nullable: true }) abatementDate: string | null | undefined,
-    @Ctx() ctx: SubgraphContext,
-  ): Promise<ConditionRecord> {
+  async updateConditionStatus(@Arg('input') input: UpdateConditionStatusInput, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
+    const { id, clinicalStatus, abatementDate } = input;
     return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true, data: PatientData.CONDITIONS }, async ({ m, today, emit }, condition) => {
       if (condition.verificationStatus === ConditionVerificationStatus.ENTERED_IN_ERROR) throw conflict('This condition was entered in error');
       if (clinicalStatus === condition.clinicalStatus && !abatementDate) return condition;
@@ -78,7 +93,7 @@ export class ConditionResolver {
   }
 
   @Mutation(() => Condition, { description: 'Marks a condition entered in error (FHIR verificationStatus): it leaves every score and eligibility; the LACE of past discharges stays as known then' })
-  async markConditionEnteredInError(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
+  async markConditionEnteredInError(@Arg('input') { id }: MarkConditionEnteredInErrorInput, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
     return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true, data: PatientData.CONDITIONS }, async ({ m, emit }, condition) => {
       if (condition.verificationStatus === ConditionVerificationStatus.ENTERED_IN_ERROR) return condition;
       const previousVerificationStatus = condition.verificationStatus;
@@ -89,11 +104,8 @@ export class ConditionResolver {
   }
 
   @Mutation(() => Condition, { description: "The clinician's call on whether a condition is chronic (expected to last ≥12 months; counts for CCM)" })
-  async setConditionChronic(
-    @Arg('id', () => ID) id: string,
-    @Arg('chronic') chronic: boolean,
-    @Ctx() ctx: SubgraphContext,
-  ): Promise<ConditionRecord> {
+  async setConditionChronic(@Arg('input') input: SetConditionChronicInput, @Ctx() ctx: SubgraphContext): Promise<ConditionRecord> {
+    const { id, chronic } = input;
     return changePatientRecord(ctx, ConditionRecord, 'Condition', id, { affectsSummary: true, data: PatientData.CONDITIONS }, async ({ m, emit }, condition) => {
       if (condition.verificationStatus === ConditionVerificationStatus.ENTERED_IN_ERROR) throw conflict('This condition was entered in error');
       if (condition.chronic === chronic) return condition;

@@ -4,6 +4,7 @@
  */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import { PatientData } from '../../../shared/access-policy';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { ConsentRecord, type PatientRecord } from '../data/entities';
 import { changePatient, changePatientRecord, type PatientEvent } from '../data/patient-change';
@@ -21,8 +22,19 @@ class RecordConsentInput {
   @Field(() => ID, { nullable: true, description: 'Required for SHARE_WITH_PARTNER: the community partner organization' }) partnerOrgId?: string | null;
   // No SDL default: buildSubgraphSchema would coerce it to the enum name ('ACTIVE'), not the FHIR code.
   @Field(() => ConsentStatus, { nullable: true, description: 'Default ACTIVE' }) status?: Status | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, inclusive' }) periodStart?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, inclusive' }) periodEnd?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Inclusive' }) periodStart?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Inclusive' }) periodEnd?: string | null;
+}
+
+@InputType()
+class RevokeConsentInput {
+  @Field(() => ID) id: string;
+}
+
+@InputType()
+class UpdateConsentStatusInput {
+  @Field(() => ID) id: string;
+  @Field(() => ConsentStatus) status: Status;
 }
 
 /** `active` tells consumers whether the consent is in force now (status active, period covering today). */
@@ -59,17 +71,13 @@ export class ConsentResolver {
   }
 
   @Mutation(() => Consent, { description: 'The patient withdraws a consent (status inactive)' })
-  revokeConsent(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
-    return changeConsentStatus(ctx, id, Status.INACTIVE);
+  revokeConsent(@Arg('input') input: RevokeConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
+    return changeConsentStatus(ctx, input.id, Status.INACTIVE);
   }
 
   @Mutation(() => Consent, { description: 'Moves a consent along FHIR Consent.status (a proposal accepted or rejected, entered in error, ...)' })
-  updateConsentStatus(
-    @Arg('id', () => ID) id: string,
-    @Arg('status', () => ConsentStatus) status: Status,
-    @Ctx() ctx: SubgraphContext,
-  ): Promise<ConsentRecord> {
-    return changeConsentStatus(ctx, id, status);
+  updateConsentStatus(@Arg('input') input: UpdateConsentStatusInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
+    return changeConsentStatus(ctx, input.id, input.status);
   }
 
   @FieldResolver(() => Boolean, { description: 'In force today: status active and the period covering today' })

@@ -103,6 +103,12 @@ class ReconcileMedicationsInput {
   @Field(() => [ReconciliationLineInput], { description: 'One line per active medication, plus NEW ones' }) lines: ReconciliationLineInput[];
 }
 
+@InputType()
+class UpdateMedicationStatusInput {
+  @Field(() => ID) id: string;
+  @Field(() => MedicationStatus) status: MedicationStatus;
+}
+
 const medicationEvent = (type: string, s: MedicationStatementRecord, extra: Record<string, unknown> = {}): PatientEvent => ({
   type, aggregateType: 'MedicationStatement', aggregateId: s.id,
   payload: { medicationId: s.id, code: s.code, display: s.display, status: s.status, source: s.source, ...extra },
@@ -126,9 +132,8 @@ export class MedicationResolver {
   }
 
   @Mutation(() => MedicationStatement, { description: 'Moves a medication to another status (active, stopped, on-hold, entered-in-error)' })
-  async updateMedicationStatus(
-    @Arg('id', () => ID) id: string, @Arg('status', () => MedicationStatus) status: MedicationStatus, @Ctx() ctx: SubgraphContext,
-  ): Promise<MedicationStatementRecord> {
+  async updateMedicationStatus(@Arg('input') input: UpdateMedicationStatusInput, @Ctx() ctx: SubgraphContext): Promise<MedicationStatementRecord> {
+    const { id, status } = input;
     return changePatientRecord(ctx, MedicationStatementRecord, 'MedicationStatement', id, { affectsSummary: false, data: PatientData.MEDICATIONS }, async ({ m, emit }, s) => {
       if (s.status === status) return s;
       const previousStatus = s.status;

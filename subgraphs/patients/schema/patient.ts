@@ -14,6 +14,7 @@ import { refusal } from '../../../shared/access';
 import { conflict } from '../../../shared/errors';
 import { recordEvent } from '../../../shared/events';
 import { AFTER_DESCRIPTION, Connection, decodeKeysetCursor, FIRST_DESCRIPTION, pageSize, toConnection } from '../../../shared/pagination';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { ConditionRecord, ConsentRecord, EncounterRecord, PatientRecord, SocialNeedRecord } from '../data/entities';
@@ -53,16 +54,17 @@ export class RegisterPatientInput extends PatientDetailsInput {
   @Field() mrn: string;
   @Field() givenName: string;
   @Field() familyName: string;
-  @Field({ description: 'ISO date, not in the future' }) birthDate: string;
+  @Field(() => DateScalar, { description: 'Not in the future' }) birthDate: string;
   @Field(() => AdministrativeSex) administrativeSex: AdministrativeSex;
 }
 
 @InputType({ description: 'Only the fields given change; null clears an optional field' })
 export class UpdatePatientInput extends PatientDetailsInput {
+  @Field(() => ID, { description: 'The patient to change' }) id: string;
   @Field(() => String, { nullable: true }) mrn?: string | null;
   @Field(() => String, { nullable: true }) givenName?: string | null;
   @Field(() => String, { nullable: true }) familyName?: string | null;
-  @Field(() => String, { nullable: true }) birthDate?: string | null;
+  @Field(() => DateScalar, { nullable: true }) birthDate?: string | null;
   @Field(() => AdministrativeSex, { nullable: true }) administrativeSex?: AdministrativeSex | null;
   @Field(() => Boolean, { nullable: true }) deceased?: boolean | null;
   @Field(() => Date, { nullable: true, description: 'Setting it marks the patient deceased' }) deceasedAt?: Date | null;
@@ -196,7 +198,8 @@ export class PatientResolver {
   }
 
   @Mutation(() => Patient, { description: 'Changes registry details; emits PatientUpdated with the fields that changed' })
-  async updatePatient(@Arg('id', () => ID) id: string, @Arg('input') input: UpdatePatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
+  async updatePatient(@Arg('input') input: UpdatePatientInput, @Ctx() ctx: SubgraphContext): Promise<PatientRecord> {
+    const { id } = input;
     const given = (k: keyof UpdatePatientInput) => input[k] !== undefined;
     return mrnUnique(input.mrn ?? '', () => changePatient(ctx, id, { affectsSummary: false, data: PatientData.DEMOGRAPHICS }, async ({ m, patient, now, today, emit }) => {
       const next: Partial<Demographics> = {};

@@ -1,6 +1,7 @@
 /** Social needs (SDOH) found by screening; community-partners refers them (Referral.socialNeed). */
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { PatientData } from '../../../shared/access-policy';
+import { DateScalar } from '../../../shared/date-scalar';
 import type { SubgraphContext } from '../../../shared/subgraph';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import { SocialNeedRecord, type PatientRecord } from '../data/entities';
@@ -20,9 +21,15 @@ class RecordSocialNeedInput {
   @Field(() => ID) patientId: string;
   @Field(() => SocialNeedCategory) category: SocialNeedCategory;
   @Field(() => String, { nullable: true, description: 'Screening instrument, e.g. "AHC HRSN", "PRAPARE"' }) instrument?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date of the screening (default today)' }) screenedAt?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'The day of the screening (default today)' }) screenedAt?: string | null;
   // No SDL default: buildSubgraphSchema would coerce it to the enum name ('IDENTIFIED'), not the stored code.
   @Field(() => SocialNeedStatus, { nullable: true, description: 'Default IDENTIFIED' }) status?: SocialNeedStatus | null;
+}
+
+@InputType()
+class UpdateSocialNeedStatusInput {
+  @Field(() => ID) id: string;
+  @Field(() => SocialNeedStatus) status: SocialNeedStatus;
 }
 
 @ObjectType({ description: 'A screening that found, confirmed or rescreened a social need (Condition.evidence, Gravity SDOH)' })
@@ -60,11 +67,8 @@ export class SocialNeedResolver {
   }
 
   @Mutation(() => SocialNeed, { description: 'Moves a social need to another status (identified, addressed, resolved, declined)' })
-  async updateSocialNeedStatus(
-    @Arg('id', () => ID) id: string,
-    @Arg('status', () => SocialNeedStatus) status: SocialNeedStatus,
-    @Ctx() ctx: SubgraphContext,
-  ): Promise<SocialNeedRecord> {
+  async updateSocialNeedStatus(@Arg('input') input: UpdateSocialNeedStatusInput, @Ctx() ctx: SubgraphContext): Promise<SocialNeedRecord> {
+    const { id, status } = input;
     return changePatientRecord(ctx, SocialNeedRecord, 'SocialNeed', id, { affectsSummary: false, data: PatientData.SOCIAL_NEEDS }, async ({ m, emit }, need) => {
       if (need.status === status) return need;
       const previousStatus = need.status;

@@ -7,6 +7,7 @@
  * guarded by ClinicalOnly.
  */
 import { Directive, Field, Float, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
+import { DateScalar } from '../../../shared/date-scalar';
 import { SocialNeedCategory } from '../../../shared/vocabulary';
 import {
   AdministrativeSex, AdmissionAcuity, CharlsonCategory, ConditionClinicalStatus, ConditionVerificationStatus, ConsentKind, ConsentStatus, DischargeDisposition,
@@ -26,7 +27,7 @@ export class Patient {
   @Field({ description: 'Medical record number, unique in the program' }) @Phi() mrn: string;
   @Field() @Directive(PARTNER) givenName: string;
   @Field() @Directive(PARTNER) familyName: string;
-  @Field({ description: 'ISO date' }) @Phi() birthDate: string;
+  @Field(() => DateScalar) @Phi() birthDate: string;
   @Field(() => AdministrativeSex) @Phi() administrativeSex: AdministrativeSex;
   @Field(() => String, { nullable: true }) @Directive(PARTNER) phone: string | null;
   @Field(() => String, { nullable: true }) @Phi() email: string | null;
@@ -79,8 +80,8 @@ export class Condition {
   @Field({ description: 'ICD-10-CM, dotted ("E11.22")' }) code: string;
   @Field(() => String, { nullable: true }) display: string | null;
   @Field(() => ConditionClinicalStatus) clinicalStatus: ConditionClinicalStatus;
-  @Field(() => String, { nullable: true, description: 'ISO date' }) onsetDate: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date the condition stopped being present' }) abatementDate: string | null;
+  @Field(() => DateScalar, { nullable: true }) onsetDate: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'When the condition stopped being present' }) abatementDate: string | null;
   @Field({ description: 'Expected to last 12 months or more (counts for CCM)' }) chronic: boolean;
   @Field(() => CharlsonCategory, { nullable: true, description: 'Quan 2005 category of the code, if any' }) charlsonCategory: CharlsonCategory | null;
   @Field(() => ConditionVerificationStatus, { description: 'FHIR Condition.verificationStatus; ENTERED_IN_ERROR and REFUTED count in no score or eligibility' }) verificationStatus: ConditionVerificationStatus;
@@ -114,7 +115,7 @@ export class SocialNeed {
   @Field(() => ID) id: string;
   @Field(() => SocialNeedCategory) category: SocialNeedCategory;
   @Field(() => String, { nullable: true, description: 'Screening instrument, e.g. "AHC HRSN"' }) instrument: string | null;
-  @Field({ description: 'ISO date of the screening' }) screenedAt: string;
+  @Field(() => DateScalar, { description: 'The day of the screening' }) screenedAt: string;
   @Field(() => SocialNeedStatus) status: SocialNeedStatus;
   @Field(() => String, { nullable: true }) recordedBy: string | null;
   @Field() createdAt: Date;
@@ -128,8 +129,8 @@ export class Consent {
   @Field(() => ConsentKind) kind: ConsentKind;
   @Field(() => ConsentStatus) status: ConsentStatus;
   @Field(() => ID, { nullable: true, description: 'The community partner organization (SHARE_WITH_PARTNER)' }) partnerOrgId: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, inclusive' }) periodStart: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO date, inclusive' }) periodEnd: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Inclusive' }) periodStart: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'Inclusive' }) periodEnd: string | null;
   @Field(() => String, { nullable: true }) recordedBy: string | null;
   @Field({ description: 'When it was recorded' }) createdAt: Date;
   @Field() updatedAt: Date;
