@@ -12,6 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
+import type { DocumentNode } from 'graphql';
 import type express from 'express';
 import { Pool } from 'pg';
 import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
@@ -25,7 +27,7 @@ import { RedisStreamTransport } from '../shared/events-redis';
 import { startHttpService, type RunningHttpService } from '../shared/http';
 import { deadlinePlugin, graphqlLimits, RateLimiter, rateLimit, requestDeadline } from '../shared/limits';
 import { acceptedRequestId, logger } from '../shared/logger';
-import { watchLive, watchPool } from '../shared/metrics';
+import { gatewayCacheEvictions, gatewayCacheLookups, watchCache, watchLive, watchPool } from '../shared/metrics';
 import { LiveExecutor } from './live/executor';
 import { EventFeed } from './live/feed';
 import { SubscriptionManager } from './live/subscriptions';
@@ -46,6 +48,42 @@ export function requestIdOf(req: express.Request): string {
   const id = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
   req.res?.setHeader('x-request-id', id);
   return id;
+}
+
+/**
+ * A cache Apollo is handed (the query-plan cache, the document store): LRU by entries,
+ * at most `maxEntries` (GATEWAY_QUERY_PLAN_CACHE_ENTRIES, GATEWAY_DOCUMENT_CACHE_ENTRIES;
+ * 0 keeps nothing), counting hits, misses and evictions for /metrics. Apollo's own
+ * default is an LRU bounded by approximate bytes (30 MiB each), which can be neither
+ * read nor sized in entries. Bounded by entries, a cache of huge operations could hold
+ * more bytes: the query limits (shared/limits.ts) bound each operation's size first.
+ */
+export class CountedLruCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly name: 'query_plan' | 'document', readonly maxEntries: number) {}
+  get size(): number { return this.map.size; }
+  async get(key: string): Promise<V | undefined> {
+    const v = this.map.get(key);
+    gatewayCacheLookups.inc({ cache: this.name, result: v === undefined ? 'miss' : 'hit' });
+    if (v !== undefined) {
+      // Most recently used last: Map iteration order is insertion order.
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  async set(key: string, value: V): Promise<void> {
+    if (this.maxEntries === 0) return;
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.maxEntries) {
+      this.map.delete(this.map.keys().next().value as string);
+      gatewayCacheEvictions.inc({ cache: this.name });
+    }
+  }
+  async delete(key: string): Promise<boolean> { return this.map.delete(key); }
+  /** The gateway clears its plans when the supergraph changes. */
+  clear(): void { this.map.clear(); }
 }
 
 /** Subgraph URLs recorded in a supergraph (`@join__graph(name:, url:)`), for readiness checks. */
@@ -102,8 +140,13 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   const urls = { ...urlsFromEnvironment(), ...o.subgraphUrls };
   const verify = createTokenVerifier();
   const sign = createInternalTokenSigner();
+  // Identical in-flight queries of one caller share one subgraph fetch; each follower's read is audited here (gateway/subgraph-fetch.ts).
+  const dedup = config.gatewayDedup === 'on';
   const dataSourceFor = (endpoint: Endpoint) => (name: string, url: string) =>
-    new SubgraphDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify });
+    new SubgraphDataSource({ name, url: urls[name as SubgraphName] ?? url, endpoint, sign, verify, dedup: dedup ? { audit: deliveryAudit } : undefined });
+  // The clinical endpoint's query plans and parsed documents (the partner endpoint keeps Apollo's defaults).
+  const planCache = new CountedLruCache<QueryPlan>('query_plan', config.gatewayQueryPlanCacheEntries);
+  const documentStore = new CountedLruCache<DocumentNode>('document', config.gatewayDocumentCacheEntries);
   const dataSource = dataSourceFor('clinical');
   const partnerDataSource = dataSourceFor('partner');
 
@@ -138,6 +181,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       return { supergraphSdl: initialSdl, cleanup: async () => { if (watched) fs.unwatchFile(watched); } };
     },
     buildService: ({ name, url }) => dataSource(name, url!),
+    queryPlannerConfig: { cache: planCache },
     logger: log,
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
@@ -159,6 +203,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   // Read when /metrics is scraped (shared/metrics.ts).
   const unwatch = [
     watchPool('gateway', pool),
+    watchCache('query_plan', { entries: () => planCache.size, maxEntries: planCache.maxEntries }),
+    watchCache('document', { entries: () => documentStore.size, maxEntries: documentStore.maxEntries }),
     watchLive({
       connections: () => live?.connections() ?? 0,
       subscriptions: () => (manager?.subscriberCount ?? 0) + (partnerManager?.subscriberCount ?? 0),
@@ -169,7 +215,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
     {
       name: 'gateway',
       log,
-      apollo: { gateway, ...limits, plugins: [...limits.plugins, deadlinePlugin()] },
+      apollo: { gateway, documentStore, ...limits, plugins: [...limits.plugins, deadlinePlugin()] },
       context: async (req) => {
         const token = bearerToken(req.headers.authorization);
         const principal = await verify(token);

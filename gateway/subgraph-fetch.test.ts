@@ -5,6 +5,9 @@
  */
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { parse } from 'graphql';
+import { Pool } from 'pg';
+import { AuditWriter } from '../shared/audit';
+import { subgraphFetchesMerged } from '../shared/metrics';
 import { unauthenticated } from '../shared/errors';
 import { SubgraphDataSource } from './subgraph-fetch';
 
@@ -40,5 +43,107 @@ describe('SubgraphDataSource errors', () => {
     expect(res.errors![0]).toMatchObject({ path: ['_entities', 0, 'referrals'], extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'metrics', retryable: true } });
     expect(res.errors![50]).toMatchObject({ message: expect.stringContaining('10 more fields'), extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
     expect(res.errors![50].path).toBeUndefined();
+  });
+});
+
+describe('SubgraphDataSource in-flight de-duplication', () => {
+  // A real HTTP subgraph stand-in that counts the fetches it receives and answers only when told to.
+  let server: import('node:http').Server;
+  let url = '';
+  let fetches = 0;
+  let waiting: (() => void)[] = [];
+  let status = 200;
+  beforeAll(async () => {
+    const http = await import('node:http');
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        fetches += 1;
+        waiting.push(() => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          // As a subgraph does when asked (x-hub-audit-echo): what its read records say, for a follower's record.
+          const echo = req.headers['x-hub-audit-echo'] === '1' ? { extensions: { hubAudit: [{ patientIds: ['p-1'], entities: ['KpiTarget{key}'], purpose: 'OPERATIONS', reason: null }] } } : {};
+          res.end(JSON.stringify(status === 200 ? { data: { kpiTargets: [{ key: 'k', n: fetches }] }, ...echo } : { errors: [{ message: 'bad variable', extensions: { code: 'BAD_USER_INPUT' } }], ...echo }));
+        });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => { fetches = 0; waiting = []; status = 200; });
+
+  const until = async (ok: () => boolean) => { while (!ok()) await new Promise((r) => setTimeout(r, 5)); };
+  const principal = { sub: 'dedup-unit', roles: ['admin'] };
+  const op = (requestId: string, operation: 'query' | 'mutation' = 'query', query = 'query Q__metrics__0{kpiTargets{key}}') => ({
+    kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+    request: { query, operationName: 'Q__metrics__0', variables: { b: 1, a: 2 }, http: { method: 'POST', url, headers: new Map() as never } },
+    context: { principal, requestId, endpoint: 'clinical' },
+    incomingRequestContext: { operation: { operation }, operationName: 'Q' } as never,
+    document: parse(query),
+  }) as never;
+  // The audit trail on a database nobody answers at (the discard port): a follower's record cannot be written.
+  const unreachableDb = new Pool({ connectionString: 'postgres://nobody@127.0.0.1:9/none', connectionTimeoutMillis: 500 });
+  afterAll(() => unreachableDb.end());
+  const noDatabase = () => new AuditWriter(unreachableDb);
+  const dedupSource = () => new SubgraphDataSource({ name: 'metrics', url, endpoint: 'clinical', sign: async () => 'internal', verify: (async () => principal) as never, dedup: { audit: noDatabase() } });
+  const merged = async () => (await subgraphFetchesMerged.get()).values.find((v) => v.labels.subgraph === 'metrics')?.value ?? 0;
+
+  it('shares one fetch between identical queries of one request, each answer its own copy; the next one fetches anew', async () => {
+    const ds = dedupSource();
+    const a = ds.process(op('r1'));
+    await until(() => fetches === 1);
+    const before = await merged();
+    const b = ds.process(op('r1'));
+    expect((await merged()) - before).toBe(1); // joined at once, before any I/O
+    for (const answer of waiting.splice(0)) answer();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(fetches).toBe(1);
+    expect(ra.data).toEqual({ kpiTargets: [{ key: 'k', n: 1 }] });
+    expect(rb.data).toEqual(ra.data);
+    expect(rb.data).not.toBe(ra.data);
+    const c = ds.process(op('r1'));
+    await until(() => fetches === 2);
+    for (const answer of waiting.splice(0)) answer();
+    expect((await c).data).toEqual({ kpiTargets: [{ key: 'k', n: 2 }] });
+  });
+
+  it('shares errors the same way', async () => {
+    status = 400;
+    const ds = dedupSource();
+    const a = ds.process(op('r1'));
+    await until(() => fetches === 1);
+    const before = await merged();
+    const b = ds.process(op('r1'));
+    expect((await merged()) - before).toBe(1); // joined at once, before any I/O
+    for (const answer of waiting.splice(0)) answer();
+    const answers = await Promise.all([a, b]);
+    expect(fetches).toBe(1);
+    for (const r of answers) expect(r.errors).toEqual([expect.objectContaining({ message: 'bad variable', extensions: { code: 'BAD_USER_INPUT' } })]);
+  });
+
+  it("a follower from another request whose audit record cannot be written is not served the shared answer: it fetches on its own", async () => {
+    const ds = dedupSource();
+    const a = ds.process(op('r1'));
+    await until(() => fetches === 1);
+    const before = await merged();
+    const b = ds.process(op('r2'));
+    expect((await merged()) - before).toBe(1); // b joined a
+    expect(fetches).toBe(1);
+    for (const answer of waiting.splice(0)) answer();
+    await a;
+    await until(() => fetches === 2); // the audit insert failed: b sends its own fetch
+    for (const answer of waiting.splice(0)) answer();
+    expect((await b).data).toEqual({ kpiTargets: [{ key: 'k', n: 2 }] });
+  });
+
+  it('never shares a mutation, nor a query fetch of a mutation operation', async () => {
+    const ds = dedupSource();
+    const m = 'mutation M__metrics__0{kpiTargets{key}}';
+    const runs = [ds.process(op('r1', 'mutation', m)), ds.process(op('r1', 'mutation', m)), ds.process(op('r1', 'mutation')), ds.process(op('r1', 'mutation'))];
+    await until(() => fetches === 4);
+    for (const answer of waiting.splice(0)) answer();
+    await Promise.all(runs);
+    expect(fetches).toBe(4);
   });
 });

@@ -2,8 +2,8 @@
  * How the gateway calls a subgraph. Each fetch carries the caller as an internal
  * token only the gateway can sign (shared/internal-token.ts), naming the endpoint
  * the request came through, plus the request id; the user's own token never leaves
- * the gateway. Each fetch has a timeout (SUBGRAPH_TIMEOUT_MS) and goes through Node's
- * own fetch (undici, pooled keep-alive) instead of make-fetch-happen.
+ * the gateway. Each fetch has a timeout (SUBGRAPH_TIMEOUT_MS) and goes through undici's
+ * `request` on one pooled keep-alive agent instead of make-fetch-happen.
  *
  * A subgraph that cannot be reached or does not answer in time becomes an error on
  * the fields it owns — `SUBGRAPH_UNAVAILABLE` with `serviceName` and the path —
@@ -11,17 +11,52 @@
  * wherever the schema lets those fields be null (docs/access.md, "Degrade").
  * Errors a subgraph answers with a non-2xx status (a variable it could not coerce:
  * BAD_USER_INPUT) pass through with their codes.
+ *
+ * In-flight de-duplication (issue 17, GATEWAY_DEDUP, on by default). While a fetch is
+ * in flight, an identical one waits for it and shares its answer — data and errors
+ * alike — instead of sending its own; once it settles the next one fetches anew
+ * (nothing is cached beyond the flight). Identical means the same data source
+ * (subgraph, endpoint), the same caller (sub, roles, org, name: everything the internal
+ * token says, channel `http`), the same fetch document, operation name, variables and
+ * extensions. Only queries inside query operations are shared: never a mutation, never
+ * an `_entities` fetch that follows a mutation in its plan (it must read its own write),
+ * and never a live delivery (those share executions per group in gateway/live, and
+ * the gateway audits each delivery itself). Each waiter gets its own copy of the answer
+ * (the gateway merges answers in place), and its own request deadline: a waiter whose
+ * deadline passes stops waiting, and the shared fetch is aborted only when every
+ * waiter has left (or SUBGRAPH_TIMEOUT_MS passes).
+ *
+ * The audit trail. A subgraph writes one read record per request it receives, under
+ * the request id it was sent (shared/subgraph.ts, shared/audit.ts). A shared fetch is
+ * one subgraph request, so its records name only the first request's id; a second
+ * answer would leave a request whose id appears nowhere in the trail ("nothing served
+ * unrecorded" broken, and a partner disclosure accounted once for two answers). The
+ * follower's id cannot ride on the shared request (it was sent before the follower
+ * arrived). So a fetch that may be shared asks the subgraph (`x-hub-audit-echo`) to
+ * echo what its records say was read — patients, entities, purpose, reason — in
+ * `extensions.hubAudit` (the gateway never forwards subgraph extensions to clients),
+ * and before a follower from another request is answered the gateway appends the same
+ * reads under the follower's own request id, caller and operation (service `gateway`,
+ * the reason naming the request that fetched). If they cannot be written, the
+ * follower fetches on its own instead (and the subgraph records it, or refuses). A
+ * fetch that read no patient data echoes nothing and needs no record; a follower of
+ * its own request (the same request id) needs none either.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { STATUS_CODES } from 'node:http';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { context as otelContext, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { GraphQLError, Kind, parse, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { AUDIT_ECHO_HEADER, type AuditedRead, type AuditRecord, type AuditWriter } from '../shared/audit';
 import type { Principal, TokenVerifier } from '../shared/auth';
 import { bearerToken } from '../shared/auth';
 import { config } from '../shared/config';
 import { requestSignal } from '../shared/limits';
 import type { Caller, Endpoint } from '../shared/internal-token';
-import { subgraphFetchDuration } from '../shared/metrics';
+import { subgraphFetchDuration, subgraphFetchesMerged } from '../shared/metrics';
 import { tracer } from '../shared/telemetry';
+import { Agent, request as undiciRequest } from 'undici';
 
 /** What a gateway request context may carry (HTTP requests have the principal; live events the subscriber's header). */
 export interface FetchContext {
@@ -38,20 +73,95 @@ export interface SubgraphFetchOptions {
   endpoint: Endpoint;
   sign: (caller: Caller) => Promise<string>;
   verify: TokenVerifier;
+  /** Share identical in-flight queries of one caller (GATEWAY_DEDUP); `audit` records each follower's read (see above). Off when unset. */
+  dedup?: { audit: AuditWriter };
 }
 
+/** A shared fetch's own signal, aborted when every waiter has left: it replaces the first waiter's request deadline. */
+const flightSignal = new AsyncLocalStorage<AbortSignal>();
+
 /** Each fetch ends at SUBGRAPH_TIMEOUT_MS, or sooner when its HTTP request's deadline passes (GATEWAY_REQUEST_TIMEOUT_MS), freeing the socket at once. */
-const fetchWithTimeout = (url: string, init?: RequestInit) => {
+const fetchSignal = () => {
   const timeout = AbortSignal.timeout(config.subgraphTimeoutMs);
-  const deadline = requestSignal();
-  return fetch(url, { ...init, signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout });
+  const deadline = flightSignal.getStore() ?? requestSignal();
+  return deadline ? AbortSignal.any([timeout, deadline]) : timeout;
 };
+
+/**
+ * Keep-alive connections to the subgraphs, pooled per origin, for the whole process.
+ * undici's `request` rather than `fetch` (issue 17): no WHATWG Request/Response and
+ * stream objects per fetch, the body read as one string and parsed once.
+ */
+const subgraphAgent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+
+/** The data source's fetcher: one POST on the pooled agent, read whole; the data source parses it and throws on a non-2xx status (fetchOnce reads that). */
+async function subgraphFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) {
+  const res = await undiciRequest(url, { method: (init.method ?? 'POST') as 'POST', headers: init.headers, body: init.body, dispatcher: subgraphAgent, signal: fetchSignal() });
+  return responseOf(url, res.statusCode, res.headers, await res.body.text());
+}
+
+/** What the data source reads of a response (status, a header, the body), over an undici answer already read. */
+function responseOf(url: string, status: number, headers: Record<string, string | string[] | undefined>, text: string) {
+  const header = (name: string) => {
+    const v = headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v ?? null;
+  };
+  return {
+    url, status, ok: status >= 200 && status < 300, statusText: STATUS_CODES[status] ?? '',
+    headers: { get: header },
+    json: async () => JSON.parse(text) as unknown,
+    text: async () => text,
+  };
+}
 
 type GraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
+/** One fetch in flight and who waits for it. */
+interface Flight {
+  result: Promise<GraphQLResponse>;
+  /** The request id the subgraph records the shared fetch under. */
+  requestId: string | null;
+  controller: AbortController;
+  /** Waiters still waiting; `joined` counts every one, and is final once the flight has settled. */
+  waiting: number;
+  joined: number;
+}
+
+const LEFT = Symbol('left');
+
+/** The promise's outcome, or LEFT as soon as the signal aborts. */
+function until<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof LEFT> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(LEFT);
+  return new Promise((resolve, reject) => {
+    const leave = () => resolve(LEFT);
+    signal.addEventListener('abort', leave, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', leave); resolve(v); }, (e) => { signal.removeEventListener('abort', leave); reject(e); });
+  });
+}
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` are the same variables. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v);
+}
+
+/** A waiter's own copy of a shared answer: the gateway merges answers into its result in place. The fetch Response is shared (only its headers are read). */
+function copyOf(result: GraphQLResponse): GraphQLResponse {
+  const { http, ...body } = result as GraphQLResponse & { http?: unknown };
+  return { ...structuredClone(body), ...(http ? { http } : {}) } as GraphQLResponse;
+}
+
+/** The operation type of a fetch: the plan's document when passed, else the text's first word (an anonymous `{…}` is a query). */
+function fetchOperationType(options: GraphQLDataSourceProcessOptions<FetchContext>): string | undefined {
+  if ('document' in options && options.document) return operationOf(options.document)?.operation;
+  const word = options.request.query?.match(/^\s*(\{|query\b|mutation\b|subscription\b)/)?.[1];
+  return word === '{' ? 'query' : word;
+}
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
   constructor(private readonly o: SubgraphFetchOptions) {
-    super({ url: o.url, fetcher: fetchWithTimeout as never });
+    super({ url: o.url, fetcher: subgraphFetch as never });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<FetchContext>): Promise<void> {
@@ -61,22 +171,115 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
     const token = await this.o.sign({ principal, endpoint: context?.endpoint ?? this.o.endpoint, channel: live ? 'subscription' : 'http' });
     request.http?.headers.set('authorization', `Bearer ${token}`);
     if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    // A fetch that may be shared: the subgraph echoes what its records say was read, so another requester's record can say the same.
+    if (this.o.dedup && !live) request.http?.headers.set(AUDIT_ECHO_HEADER, '1');
     // W3C traceparent of this fetch's span (process below), so the subgraph's spans join the request's trace.
     const headers = request.http?.headers;
     if (headers) propagation.inject(otelContext.active(), headers, { set: (h, k, v) => h.set(k, v) });
   }
 
-  /** One client span and one latency sample per query-plan fetch, named by the subgraph it calls. */
+  /** One client span and one latency sample per query-plan fetch, named by the subgraph it calls (a shared one too, marked `hub.shared`). */
   override async process(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GraphQLResponse> {
     const started = process.hrtime.bigint();
+    const key = this.o.dedup ? this.dedupKey(options) : undefined;
     return tracer.startActiveSpan(`fetch ${this.o.name}`, { kind: SpanKind.CLIENT, attributes: { 'hub.subgraph': this.o.name, 'url.full': this.o.url } }, async (span) => {
-      const result = await this.fetchOnce(options);
+      const result = key ? await this.shared(key, options, span) : await this.fetchOnce(options);
       const outcome = result.errors?.some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE') ? 'unavailable' : result.errors?.length ? 'error' : 'ok';
       subgraphFetchDuration.observe({ subgraph: this.o.name, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       span.end();
       return result;
     });
+  }
+
+  /** Fetches in flight, by dedupKey. */
+  private readonly flights = new Map<string, Flight>();
+
+  /** What makes two fetches identical, or undefined when this one must not be shared (see the header). */
+  private dedupKey(options: GraphQLDataSourceProcessOptions<FetchContext>): string | undefined {
+    if (options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return undefined;
+    const p = options.context?.principal;
+    if (!p) return undefined; // a live delivery
+    if (options.incomingRequestContext.operation?.operation !== 'query' || fetchOperationType(options) !== 'query') return undefined;
+    const { query, operationName, variables, extensions } = options.request;
+    if (!query) return undefined;
+    return canonical([options.context.endpoint ?? this.o.endpoint, 'http', p.sub, [...p.roles].sort(), p.org ?? null, p.name ?? null, operationName ?? null, query, variables ?? {}, extensions ?? {}]);
+  }
+
+  /** Joins the identical fetch in flight, or starts one others may join. */
+  private async shared(key: string, options: GraphQLDataSourceProcessOptions<FetchContext>, span: { setAttribute(k: string, v: boolean): unknown }): Promise<GraphQLResponse> {
+    const requestId = options.context?.requestId ?? null;
+    let flight = this.flights.get(key);
+    const follower = flight !== undefined;
+    if (!flight) {
+      const controller = new AbortController();
+      const started: Flight = { requestId, controller, waiting: 0, joined: 0, result: undefined as never };
+      started.result = flightSignal.run(controller.signal, async () => {
+        try {
+          return await this.fetchOnce(options);
+        } finally {
+          // Settled: the next identical fetch starts anew (before anyone sees this answer).
+          if (this.flights.get(key) === started) this.flights.delete(key);
+        }
+      });
+      this.flights.set(key, started);
+      flight = started;
+    } else {
+      subgraphFetchesMerged.inc({ subgraph: this.o.name });
+      span.setAttribute('hub.shared', true);
+    }
+    flight.waiting += 1;
+    flight.joined += 1;
+    const deadline = requestSignal();
+    const answer = await until(flight.result, deadline).finally(() => { flight.waiting -= 1; });
+    if (answer === LEFT) {
+      // This request's deadline passed: it stops waiting; the fetch goes on while another waiter still waits.
+      if (flight.waiting === 0) flight.controller.abort(deadline?.reason);
+      return { errors: fieldErrors(options, `The ${this.o.name} service did not answer within the request's deadline`, { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.o.name, retryable: true }) } as unknown as GraphQLResponse;
+    }
+    if (follower && flight.requestId !== requestId) {
+      // Nothing served unrecorded: this request's own read records — the patients, entities and purposes the subgraph recorded for the fetch.
+      const reads = (answer.extensions as { hubAudit?: AuditedRead[] } | undefined)?.hubAudit ?? [];
+      try {
+        await this.o.dedup!.audit.append(reads.map((read) => this.followerRecord(options, flight.requestId, read)));
+      } catch {
+        return this.fetchOnce(options);
+      }
+    }
+    if (follower) this.restrictCachePolicy(options, answer);
+    return flight.joined > 1 ? copyOf(answer) : answer;
+  }
+
+  private followerRecord(options: GraphQLDataSourceProcessOptions<FetchContext>, fetchedBy: string | null, read: AuditedRead): AuditRecord {
+    const context = options.context!;
+    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.incomingRequestContext : undefined;
+    const shared = `answered from the ${this.o.name} fetch of request ${fetchedBy ?? '(none)'}`;
+    return {
+      requestId: context.requestId ?? null,
+      service: 'gateway',
+      endpoint: context.endpoint ?? this.o.endpoint,
+      channel: 'http',
+      principal: context.principal!,
+      action: 'read',
+      operation: incoming?.operationName ?? null,
+      entities: read.entities,
+      patientIds: read.patientIds,
+      purpose: read.purpose,
+      reason: read.reason ? `${read.reason}; ${shared}` : shared,
+    };
+  }
+
+  /** What the data source does with a subgraph's cache-control header for the request that fetched, for a follower's own request. */
+  private restrictCachePolicy(options: GraphQLDataSourceProcessOptions<FetchContext>, answer: GraphQLResponse): void {
+    if (!this.honorSubgraphCacheControlHeader || options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return;
+    const policy = options.incomingRequestContext.overallCachePolicy;
+    if (!policy || !('restrict' in policy)) return;
+    const header = (answer as { http?: { headers?: { get(n: string): string | null } } }).http?.headers?.get('cache-control') ?? '';
+    const maxAge = header.match(/(?:^|,)\s*max-age=(\d+)/i)?.[1];
+    const hint: { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } = { maxAge: maxAge ? Number(maxAge) : 0 };
+    if (/(?:^|,)\s*private\b/i.test(header)) hint.scope = 'PRIVATE';
+    if (/(?:^|,)\s*public\b/i.test(header)) hint.scope = 'PUBLIC';
+    (policy as { restrict(h: typeof hint): void }).restrict(hint);
   }
 
   private async fetchOnce(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GraphQLResponse> {

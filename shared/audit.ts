@@ -217,6 +217,17 @@ export class AuditWriter {
   }
 }
 
+/** The read part of a record: what a subgraph echoes to the gateway (`x-hub-audit-echo`) for a fetch it shared. */
+export interface AuditedRead {
+  patientIds: string[];
+  entities: string[];
+  purpose: AuditPurpose;
+  reason: string | null;
+}
+
+/** The request header by which the gateway asks a subgraph to echo its read records in `extensions.hubAudit` (never forwarded to clients). */
+export const AUDIT_ECHO_HEADER = 'x-hub-audit-echo';
+
 /** What a request is, for its audit records. */
 export interface AuditRequest {
   requestId: string | null;
@@ -244,8 +255,14 @@ export class AuditCollector {
   private writer: AuditWriter | undefined;
   private early: 'none' | 'scheduled' | 'started' = 'none';
   private readonly writes: Promise<void>[] = [];
+  private readonly written: AuditRecord[] = [];
 
   constructor(readonly request: AuditRequest) {}
+
+  /** What this request's records say was read (patients, entities, purpose, reason), for the gateway to record a shared fetch's other requester alike. */
+  readsWritten(): AuditedRead[] {
+    return this.written.map((r) => ({ patientIds: r.patientIds, entities: r.entities, purpose: r.purpose, reason: r.reason ?? null }));
+  }
 
   /** The operation, so records can say which fields of each entity type were selected; `writer` lets reads be written as they are noted. */
   useDocument(document: DocumentNode, operationName: string | null, schema?: GraphQLSchema, writer?: AuditWriter): void {
@@ -302,6 +319,7 @@ export class AuditCollector {
     const records = this.records();
     this.reads.clear();
     if (records.length === 0) return;
+    this.written.push(...records);
     const written = writer.append(records);
     written.catch(() => undefined); // awaited (and its error raised) in flush
     this.writes.push(written);

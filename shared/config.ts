@@ -35,6 +35,12 @@ const int = (name: string, fallback: number): number => {
   return n;
 };
 
+const nonNegative = (name: string, fallback: number): number => {
+  const n = int(name, fallback);
+  if (n < 0) throw new Error(`${name} must be 0 or more, got ${n}`);
+  return n;
+};
+
 /** `PATIENTS_URL`, `CARE_TEAMS_URL`, ... : where the gateway reaches each subgraph. */
 export const subgraphUrlVariable = (name: SubgraphName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
 
@@ -66,6 +72,16 @@ export const config = {
   get audit() { return (env('HUB_AUDIT') ?? 'on') as 'on' | 'off'; },
   /** How long the gateway waits for one subgraph fetch. */
   get subgraphTimeoutMs() { return int('SUBGRAPH_TIMEOUT_MS', 10_000); },
+  /** `off` stops the gateway sharing identical in-flight subgraph queries of one caller (gateway/subgraph-fetch.ts). */
+  get gatewayDedup() {
+    const v = env('GATEWAY_DEDUP') ?? 'on';
+    if (v !== 'on' && v !== 'off') throw new Error(`GATEWAY_DEDUP must be on or off, got "${v}"`);
+    return v;
+  },
+  /** Query plans the gateway keeps (LRU, entries; 0 = plan every request). */
+  get gatewayQueryPlanCacheEntries() { return nonNegative('GATEWAY_QUERY_PLAN_CACHE_ENTRIES', 500); },
+  /** Parsed and validated operations the gateway keeps (LRU, entries; 0 = parse every request). */
+  get gatewayDocumentCacheEntries() { return nonNegative('GATEWAY_DOCUMENT_CACHE_ENTRIES', 1000); },
   get logLevel() { return env('LOG_LEVEL') ?? (nodeEnv() === 'test' ? 'silent' : 'info'); },
   get seed() { return (env('SEED') ?? 'demo') as 'demo' | 'none'; },
   get seedPatients() { return int('SEED_PATIENTS', 200); },

@@ -56,6 +56,59 @@ export const subgraphFetchDuration = new client.Histogram({
   registers: [registry],
 });
 
+export const subgraphFetchesMerged = new client.Counter({
+  name: 'hub_gateway_subgraph_fetches_merged_total',
+  help: 'Gateway subgraph fetches not sent because an identical query of the same caller was in flight: they shared its answer (GATEWAY_DEDUP).',
+  labelNames: ['subgraph'] as const,
+  registers: [registry],
+});
+
+export const gatewayCacheLookups = new client.Counter({
+  name: 'hub_gateway_cache_lookups_total',
+  help: "Lookups in the gateway's caches, by cache (query_plan | document) and result (hit | miss).",
+  labelNames: ['cache', 'result'] as const,
+  registers: [registry],
+});
+
+export const gatewayCacheEvictions = new client.Counter({
+  name: 'hub_gateway_cache_evictions_total',
+  help: "Entries the gateway's caches dropped to stay within their size, by cache.",
+  labelNames: ['cache'] as const,
+  registers: [registry],
+});
+
+/** A cache the gateway reports, read at scrape time. */
+export interface CacheStats { entries(): number; maxEntries: number }
+const caches = new Map<string, CacheStats>();
+
+/** Reports a cache's size until the returned function is called. */
+export function watchCache(name: string, cache: CacheStats): () => void {
+  caches.set(name, cache);
+  return () => void (caches.get(name) === cache && caches.delete(name));
+}
+
+new client.Gauge({
+  name: 'hub_gateway_cache_entries',
+  help: "Entries held by the gateway's caches, by cache (query_plan | document).",
+  labelNames: ['cache'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const [name, c] of caches) this.set({ cache: name }, c.entries());
+  },
+});
+
+new client.Gauge({
+  name: 'hub_gateway_cache_max_entries',
+  help: "Most entries each gateway cache holds (GATEWAY_QUERY_PLAN_CACHE_ENTRIES, GATEWAY_DOCUMENT_CACHE_ENTRIES).",
+  labelNames: ['cache'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const [name, c] of caches) this.set({ cache: name }, c.maxEntries);
+  },
+});
+
 export const liveEventsDelivered = new client.Counter({
   name: 'hub_live_events_delivered_total',
   help: 'Subscription events delivered to subscribers by the gateway (one per subscriber and event).',

@@ -14,7 +14,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { PatientAccess } from './access';
-import { AuditCollector, AuditWriter, migrateAuditTrail } from './audit';
+import { AUDIT_ECHO_HEADER, AuditCollector, AuditWriter, migrateAuditTrail } from './audit';
 import { bearerToken, type Principal } from './auth';
 import { CreateCareRelationships1733000000100, startRelationshipConsumer } from './care-relationships';
 import { config, type SubgraphName } from './config';
@@ -119,10 +119,15 @@ function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<
           contextValue.audit.useDocument(document, operationName ?? null, schema, audit);
           if (contextValue.caller.endpoint === 'partner') assertPartnerSelection(schema, document, partnerFields);
         },
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, request }) {
           if (!contextValue.audit?.pending) return;
           try {
             await contextValue.audit.flush(audit);
+            // A fetch the gateway may share with another request of the same caller: it records that one's reads from these.
+            if (request.http?.headers.get(AUDIT_ECHO_HEADER) === '1' && response.body.kind === 'single') {
+              const result = response.body.singleResult;
+              result.extensions = { ...result.extensions, hubAudit: contextValue.audit.readsWritten() };
+            }
           } catch (err) {
             contextValue.log.error({ err, requestId: contextValue.requestId }, 'audit records could not be written; answer withheld');
             if (response.body.kind === 'single') {
