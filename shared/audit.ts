@@ -179,7 +179,11 @@ export class AuditWriter {
   private prepared: Promise<void> | undefined;
 
   /** `prepare` runs once before the first INSERT (again after it fails): the gateway migrates the trail lazily, so a database down at start does not stop it. */
-  constructor(private readonly db: Queryable, private readonly prepare?: () => Promise<void>) {}
+  private readonly db: Queryable;
+
+  constructor(db: Queryable, private readonly prepare?: () => Promise<void>) {
+    this.db = namedStatements(db);
+  }
 
   append(records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0 || config.audit === 'off') return Promise.resolve();
@@ -227,6 +231,18 @@ export interface AuditedRead {
 
 /** The request header by which the gateway asks a subgraph to echo its read records in `extensions.hubAudit` (never forwarded to clients). */
 export const AUDIT_ECHO_HEADER = 'x-hub-audit-echo';
+
+/**
+ * The writer's INSERT as a named statement where the database handle is a pg pool (a
+ * TypeORM DataSource's, or the gateway's own): PostgreSQL parses and plans it once per
+ * connection instead of once per write. A transaction's manager (writes) is left as is.
+ */
+function namedStatements(db: Queryable): Queryable {
+  const driver = (db as { driver?: { master?: unknown } }).driver;
+  const pool = (driver?.master ?? db) as { query: (config: { name: string; text: string; values?: unknown[] }) => Promise<unknown>; totalCount?: unknown };
+  if (typeof pool.totalCount !== 'number') return db;
+  return { query: (text, values) => pool.query({ name: 'hub_audit_append', text, values }) };
+}
 
 /** What a request is, for its audit records. */
 export interface AuditRequest {
@@ -299,7 +315,7 @@ export class AuditCollector {
   /** `Patient{familyName,phone}`: the type with the fields this operation selected on it. */
   private describe(entity: string): string {
     if (entity.includes('.') || entity.includes('{') || !this.document || !this.schema) return entity;
-    this.fieldsByType ??= selectedFieldsByType(this.document, this.schema);
+    this.fieldsByType ??= fieldsByTypeOf(this.document, this.schema);
     const fields = this.fieldsByType.get(entity);
     return fields && fields.size > 0 ? `${entity}{${[...fields].sort().join(',')}}` : entity;
   }
@@ -347,6 +363,16 @@ export function describeSelection(document: DocumentNode, schema: GraphQLSchema)
     .filter(([type]) => !roots.has(type))
     .map(([type, fields]) => `${type}{${[...fields].sort().join(',')}}`)
     .sort();
+}
+
+/** Parsed operations are reused by the server's document cache, so what they select is worked out once per document and schema. */
+const selections = new WeakMap<DocumentNode, { schema: GraphQLSchema; fields: Map<string, Set<string>> }>();
+function fieldsByTypeOf(document: DocumentNode, schema: GraphQLSchema): Map<string, Set<string>> {
+  const known = selections.get(document);
+  if (known?.schema === schema) return known.fields;
+  const fields = selectedFieldsByType(document, schema);
+  selections.set(document, { schema, fields });
+  return fields;
 }
 
 /** Fields selected per type, as the schema types them (root fields, entity fragments, nested selections alike). */
