@@ -106,6 +106,13 @@ export function serveConsole(app: express.Express, log: Logger, dir = CONSOLE_DI
     log.info({ dir }, 'no console bundle (npm run build makes it): / is not served');
     return;
   }
+  // The identity provider from the environment (CONSOLE_OIDC_*), so a deployment configures it like everything else;
+  // without it a config.json written beside the bundle is served as before.
+  app.get('/config.json', (_req, res, next) => {
+    const oidc = config.consoleOidc;
+    if (!oidc) return next();
+    res.set('cache-control', 'no-store').json({ oidc });
+  });
   app.use(express.static(dir, { index: 'index.html', fallthrough: true }));
   app.use((req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_CONSOLE.test(req.path) || !wantsPage(req)) return next();

@@ -56,6 +56,13 @@ export const config = {
   get supergraphPath() { return path.resolve(PROJECT_ROOT, env('SUPERGRAPH_PATH') ?? 'supergraph.graphql'); },
   /** Origins (scheme://host[:port]) whose browser apps may call the gateway (CORS), comma-separated; none when unset. */
   get corsOrigins() { return (env('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean); },
+  /** The console's identity provider (OpenID Connect, code flow with PKCE): issuer and public client id; `/config.json` tells the console. */
+  get consoleOidc() {
+    const issuer = env('CONSOLE_OIDC_ISSUER');
+    const clientId = env('CONSOLE_OIDC_CLIENT_ID');
+    if (!issuer || !clientId) return null;
+    return { issuer, clientId, ...(env('CONSOLE_OIDC_RESOURCE') ? { resource: env('CONSOLE_OIDC_RESOURCE') } : {}), ...(env('CONSOLE_OIDC_SCOPE') ? { scope: env('CONSOLE_OIDC_SCOPE') } : {}) };
+  },
   get jwtSecret() { return env('JWT_SECRET'); },
   get jwksUrl() { return env('JWT_JWKS_URL'); },
   get jwtIssuer() { return env('JWT_ISSUER'); },

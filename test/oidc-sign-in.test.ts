@@ -127,14 +127,16 @@ async function signIn(sub: string, { withVerifier = true } = {}): Promise<{ stat
 }
 
 const CHROMIUM = '/usr/bin/chromium';
-const consoleConfig = path.join(CONSOLE_DIR, 'config.json');
-let wroteConsoleConfig = false;
 
 beforeAll(async () => {
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
   // The gateway verifies by the provider's JWKS, its issuer and the audience (shared/auth.ts); jose fetches the JWKS on first use.
-  for (const k of ['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']) saved[k] = process.env[k];
+  for (const k of ['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CONSOLE_OIDC_ISSUER', 'CONSOLE_OIDC_CLIENT_ID', 'CONSOLE_OIDC_RESOURCE']) saved[k] = process.env[k];
+  // The console learns its identity provider from the gateway's /config.json, set by the environment (console/src/oidc.ts).
+  process.env.CONSOLE_OIDC_ISSUER = issuer;
+  process.env.CONSOLE_OIDC_CLIENT_ID = CLIENT_ID;
+  process.env.CONSOLE_OIDC_RESOURCE = RESOURCE;
   process.env.JWT_JWKS_URL = `${issuer}/jwks`;
   process.env.JWT_ISSUER = issuer;
   process.env.JWT_AUDIENCE = AUDIENCE;
@@ -152,17 +154,18 @@ beforeAll(async () => {
     provider.stdout!.on('data', (d) => { if (String(d).includes(`ready ${issuer}`)) resolve(); });
     provider.once('exit', (code) => reject(new Error(`oidc-provider exited (${code}): ${errors}`)));
   });
-  // The console learns its identity provider from /config.json beside the bundle (console/src/oidc.ts).
-  if (fs.existsSync(CONSOLE_DIR) && !fs.existsSync(consoleConfig)) {
-    fs.writeFileSync(consoleConfig, JSON.stringify({ oidc: { issuer, clientId: CLIENT_ID, resource: RESOURCE } }));
-    wroteConsoleConfig = true;
-  }
 });
 afterAll(async () => {
-  if (wroteConsoleConfig) fs.rmSync(consoleConfig, { force: true });
   await hub?.stop();
   for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
   provider?.kill();
+});
+
+it("the gateway tells the console its identity provider (CONSOLE_OIDC_*) at /config.json", async () => {
+  const res = await fetch(hub.gatewayUrl.replace(/\/graphql$/, '/config.json'));
+  if (!fs.existsSync(CONSOLE_DIR)) return void expect(res.status).toBe(404); // no console bundle, nothing served at /
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ oidc: { issuer, clientId: CLIENT_ID, resource: RESOURCE } });
 });
 
 it('the provider refuses the code without the PKCE verifier', async () => {
@@ -221,7 +224,6 @@ it('the caller the token names acts in every subgraph', async () => {
 const haveBrowser = fs.existsSync(CHROMIUM) && fs.existsSync(path.join(CONSOLE_DIR, 'index.html'));
 if (!haveBrowser) console.log(`test/oidc-sign-in.test.ts: the console sign-in in Chromium is SKIPPED — needs ${CHROMIUM} and a built console (npm run build)`);
 (haveBrowser ? it : it.skip)('the console signs in with the provider (authorization code + PKCE) and its token opens the worklist', async () => {
-  expect(wroteConsoleConfig).toBe(true);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const page = await (await browser.newContext()).newPage();
