@@ -87,17 +87,21 @@ describe('SubgraphDataSource in-flight de-duplication', () => {
   afterAll(() => unreachableDb.end());
   const noDatabase = () => new AuditWriter(unreachableDb);
   const dedupSource = () => new SubgraphDataSource({ name: 'metrics', url, endpoint: 'clinical', sign: async () => 'internal', verify: (async () => principal) as never, dedup: { audit: noDatabase() } });
-  const merged = async () => (await subgraphFetchesMerged.get()).values.find((v) => v.labels.subgraph === 'metrics')?.value ?? 0;
-
-  it('shares one fetch between identical queries of one request, each answer its own copy; the next one fetches anew', async () => {
-    const ds = dedupSource();
+  /** One request's fetch starts; an identical one joins it at once (before any I/O); then the stand-in answers both. */
+  const fetchedOnceByTwo = async (ds: SubgraphDataSource) => {
     const a = ds.process(op('r1'));
     await until(() => fetches === 1);
     const before = await merged();
     const b = ds.process(op('r1'));
-    expect((await merged()) - before).toBe(1); // joined at once, before any I/O
+    expect((await merged()) - before).toBe(1);
     for (const answer of waiting.splice(0)) answer();
-    const [ra, rb] = await Promise.all([a, b]);
+    return Promise.all([a, b]);
+  };
+  const merged = async () => (await subgraphFetchesMerged.get()).values.find((v) => v.labels.subgraph === 'metrics')?.value ?? 0;
+
+  it('shares one fetch between identical queries of one request, each answer its own copy; the next one fetches anew', async () => {
+    const ds = dedupSource();
+    const [ra, rb] = await fetchedOnceByTwo(ds);
     expect(fetches).toBe(1);
     expect(ra.data).toEqual({ kpiTargets: [{ key: 'k', n: 1 }] });
     expect(rb.data).toEqual(ra.data);
@@ -111,13 +115,7 @@ describe('SubgraphDataSource in-flight de-duplication', () => {
   it('shares errors the same way', async () => {
     status = 400;
     const ds = dedupSource();
-    const a = ds.process(op('r1'));
-    await until(() => fetches === 1);
-    const before = await merged();
-    const b = ds.process(op('r1'));
-    expect((await merged()) - before).toBe(1); // joined at once, before any I/O
-    for (const answer of waiting.splice(0)) answer();
-    const answers = await Promise.all([a, b]);
+    const answers = await fetchedOnceByTwo(ds);
     expect(fetches).toBe(1);
     for (const r of answers) expect(r.errors).toEqual([expect.objectContaining({ message: 'bad variable', extensions: { code: 'BAD_USER_INPUT' } })]);
   });
