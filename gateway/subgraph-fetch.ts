@@ -246,7 +246,6 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
         return this.fetchOnce(options);
       }
     }
-    if (follower) this.restrictCachePolicy(options, answer);
     return flight.joined > 1 ? copyOf(answer) : answer;
   }
 
@@ -267,19 +266,6 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
       purpose: read.purpose,
       reason: read.reason ? `${read.reason}; ${shared}` : shared,
     };
-  }
-
-  /** What the data source does with a subgraph's cache-control header for the request that fetched, for a follower's own request. */
-  private restrictCachePolicy(options: GraphQLDataSourceProcessOptions<FetchContext>, answer: GraphQLResponse): void {
-    if (!this.honorSubgraphCacheControlHeader || options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return;
-    const policy = options.incomingRequestContext.overallCachePolicy;
-    if (!policy || !('restrict' in policy)) return;
-    const header = (answer as { http?: { headers?: { get(n: string): string | null } } }).http?.headers?.get('cache-control') ?? '';
-    const maxAge = header.match(/(?:^|,)\s*max-age=(\d+)/i)?.[1];
-    const hint: { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } = { maxAge: maxAge ? Number(maxAge) : 0 };
-    if (/(?:^|,)\s*private\b/i.test(header)) hint.scope = 'PRIVATE';
-    if (/(?:^|,)\s*public\b/i.test(header)) hint.scope = 'PUBLIC';
-    (policy as { restrict(h: typeof hint): void }).restrict(hint);
   }
 
   private async fetchOnce(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GraphQLResponse> {
