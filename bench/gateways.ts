@@ -31,24 +31,19 @@
  * @apollo/gateway and to Hive Gateway.
  */
 import 'reflect-metadata';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import { Pool } from 'undici';
 import { mintDevToken, Role } from '../shared/auth';
-import { PROJECT_ROOT, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
+import { PROJECT_ROOT } from '../shared/config';
 import { resolveDatabaseUrl } from '../shared/database';
 import { createInternalTokenSigner } from '../shared/internal-token';
-import { openSubgraphDatabase } from '../shared/subgraph';
-import { composeSupergraph, subgraphSdls } from '../gateway/compose';
-import { SUBGRAPHS } from '../subgraphs';
-import { seedDemoPopulation } from '../scripts/seed/index';
+import { answers, clockTicksPerSecond, cpuTicks, freePort, gatewayEnvironment, hasTaskset, readyAt, seedDemo, startProcess, startSubgraphProcesses, stopChildren, stopOnSignal, waitFor, waitForConsumers, writeSupergraph } from './hub-processes';
 import { createScratchDatabase, releaseScratchDatabase, runBenchmark, summarize } from './support';
 
 const PATIENT_ROW = 'id mrn givenName familyName birthDate careManaged chronicConditionCount risk { score tier drivers dischargedAt }';
@@ -87,112 +82,6 @@ interface Target {
 }
 
 interface Sample { latencies: number[]; requests: number; errors: number; seconds: number; ticks: number }
-
-const children: { name: string; child: ChildProcess; log: string }[] = [];
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `node <script> ...args` as its own process, pinned to `core` when taskset exists; output goes to a log file. */
-function startProcess(name: string, core: number | undefined, script: string, args: string[], env: Record<string, string>, logDir: string): ChildProcess {
-  const log = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(log, 'a');
-  const node = [process.execPath, path.join(PROJECT_ROOT, 'dist', script), ...args];
-  const [cmd, ...rest] = core === undefined ? node : ['taskset', '-c', String(core), ...node];
-  const child = spawn(cmd, rest, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  children.push({ name, child, log });
-  child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`${name} exited (${signal ?? code}); its log: ${log}\n${tail(log)}`);
-  });
-  return child;
-}
-
-const tail = (file: string) => {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '';
-  }
-};
-
-let stopping = false;
-async function stopChildren(): Promise<void> {
-  stopping = true;
-  const running = children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
-  await Promise.all(running.map(({ child }) => new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  })));
-}
-
-/** Waits until `check` holds, failing with the process's log if it exits first or the time runs out. */
-async function waitFor(name: string, child: ChildProcess, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited before it was ready: ${tail(children.find((c) => c.child === child)!.log)}`);
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${name} was not ready within ${timeoutMs / 1000} s: ${tail(children.find((c) => c.child === child)!.log)}`);
-}
-
-const answers = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status < 500);
-const readyAt = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200);
-
-/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Every event consumer (each subgraph's `event_cursor`) has applied the whole event log: the seed's read models are built. */
-async function waitForConsumers(databaseUrl: string, timeoutMs = 300_000): Promise<void> {
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    const until = Date.now() + timeoutMs;
-    const [{ head }] = (await db.query('SELECT coalesce(max(id), 0)::bigint AS head FROM hub_events.event_log')).rows;
-    const schemas = (await db.query(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'event_cursor'`)).rows.map((r) => r.table_schema as string);
-    for (;;) {
-      const behind: string[] = [];
-      for (const s of schemas) {
-        const { rows } = await db.query(`SELECT consumer, position FROM "${s}".event_cursor`);
-        for (const r of rows) if (BigInt(r.position) < BigInt(head)) behind.push(`${s}.${r.consumer} at ${r.position}/${head}`);
-      }
-      if (behind.length === 0) return;
-      if (Date.now() > until) {
-        console.warn(`event consumers still behind after ${timeoutMs / 1000} s (${behind.join(', ')}): measuring anyway`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    await db.end();
-  }
-}
 
 async function post(pool: Pool, pathname: string, token: string, body: string): Promise<{ status: number; text: string }> {
   const res = await pool.request({ path: pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
@@ -253,55 +142,26 @@ async function main(): Promise<void> {
 
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const clkTck = clockTicksPerSecond();
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gateways-'));
   const supergraphPath = path.join(logDir, 'supergraph.graphql');
   const projectDedup = fs.readdirSync(path.join(PROJECT_ROOT, 'dist', 'gateway')).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(PROJECT_ROOT, 'dist', 'gateway', f), 'utf8').includes('gatewayDedup'));
 
   const scratch = await createScratchDatabase(await resolveDatabaseUrl(), 'gateways_bench');
   console.log(`database ${scratch.name} on ${new URL(scratch.url).host}; logs in ${logDir}; ${pin ? 'subgraphs and load generator on core 0, each gateway on core 1' : 'no taskset: processes not pinned'}; CLK_TCK ${clkTck}`);
-  const onSignal = () => {
-    console.error('interrupted: stopping');
-    void stopChildren().then(() => scratch.drop()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = stopOnSignal(scratch);
   const pools: Pool[] = [];
   try {
-    // The demo population, every subgraph's part (what `npm run seed` does), into the scratch database.
     const seedStart = performance.now();
-    const dataSources = {} as Record<SubgraphName, Awaited<ReturnType<typeof openSubgraphDatabase>>>;
-    for (const name of SUBGRAPH_NAMES) dataSources[name] = await openSubgraphDatabase(SUBGRAPHS[name], scratch.url);
-    try {
-      await seedDemoPopulation(SUBGRAPHS, dataSources, count, () => undefined);
-    } finally {
-      for (const ds of Object.values(dataSources)) await ds.destroy();
-    }
+    await seedDemo(scratch.url, count);
     console.log(`seeded ${count} demo patients in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
 
-    const subgraphEnv = { DATABASE_URL: scratch.url, DB_POOL_SIZE: '3', HOST: '127.0.0.1' };
-    const subgraphUrls = {} as Record<SubgraphName, string>;
-    const subgraphChildren = {} as Record<SubgraphName, ChildProcess>;
-    for (const name of SUBGRAPH_NAMES) {
-      const port = await freePort();
-      subgraphUrls[name] = `http://127.0.0.1:${port}/graphql`;
-      subgraphChildren[name] = startProcess(name, pin ? 0 : undefined, 'scripts/start-service.js', [name], { ...subgraphEnv, PORT: String(port) }, logDir);
-    }
-    // A subgraph listens once its event consumers have caught up with the seed's events: minutes for 2,000 patients on a busy machine.
     const started = performance.now();
-    for (const name of SUBGRAPH_NAMES) await waitFor(name, subgraphChildren[name], () => readyAt(subgraphUrls[name].replace(/\/graphql$/, '/ready')), 1_200_000);
+    const { urls: subgraphUrls, children: subgraphChildren } = await startSubgraphProcesses({ env: { DATABASE_URL: scratch.url, DB_POOL_SIZE: '3' }, core: pin ? 0 : undefined, logDir });
     console.log(`subgraphs ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     await waitForConsumers(scratch.url);
-    fs.writeFileSync(supergraphPath, composeSupergraph(await subgraphSdls(SUBGRAPHS, subgraphUrls)));
-
-    const gatewayEnv = {
-      SUPERGRAPH_PATH: supergraphPath,
-      DATABASE_URL: scratch.url,
-      HOST: '127.0.0.1',
-      // The limiter still runs (its cost is the project's), but 50 users at full speed stay under it.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      ...Object.fromEntries(SUBGRAPH_NAMES.map((n) => [subgraphUrlVariable(n), subgraphUrls[n]])),
-    };
+    await writeSupergraph(supergraphPath, subgraphUrls);
+    const gatewayEnv = gatewayEnvironment(supergraphPath, scratch.url, subgraphUrls);
     const targets: Target[] = [];
     const addGateway = async (key: string, label: string, tokens: TokenKind, script: string, args: string[], env: Record<string, string>, ready: (base: string) => Promise<boolean>) => {
       const port = await freePort();
@@ -417,8 +277,7 @@ async function main(): Promise<void> {
     const failed = [...QUERIES.flatMap((q) => [...rowsOf(q).values()])].reduce((n, r) => n + r.errors, 0);
     if (failed > 0) console.log(`\n${failed} requests answered with errors or failed during the rounds (see the errors column)`);
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    offSignals();
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
     await stopChildren();
     fs.rmSync(supergraphPath, { force: true });

@@ -18,7 +18,7 @@ import type express from 'express';
 import { Pool } from 'pg';
 import { bearerToken, createTokenVerifier, hasRole, Role, type Principal } from '../shared/auth';
 import { config, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../shared/config';
-import { AuditWriter, migrateAuditTrail } from '../shared/audit';
+import { AuditSealer, AuditWriter, migrateAuditTrail } from '../shared/audit';
 import { createWatchedPool, resolveDatabaseUrl } from '../shared/database';
 import { forbidden } from '../shared/errors';
 import { createInternalTokenSigner, type Endpoint } from '../shared/internal-token';
@@ -159,6 +159,10 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   const feed = new EventFeed(pool, transport);
   // Live deliveries are recorded here, per subscriber, before they are sent (shared/audit.ts).
   const deliveryAudit = new AuditWriter(pool, () => migrateAuditTrail(databaseUrl));
+  // The gateway seals too: its database may hold no subgraph's (shared/audit.ts). Until its first delivery creates the trail there is nothing to seal.
+  const sealer = new AuditSealer(pool, (err) => {
+    if (!['3F000', '42P01', '42883'].includes((err as { code?: string }).code ?? '')) log.warn({ err: (err as Error).message }, 'audit records could not be sealed; trying again');
+  }).start();
   await feed.start();
 
   let executor: LiveExecutor | undefined;
@@ -297,6 +301,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       await http.stop();
       await partner?.stop();
       await feed.stop();
+      await sealer.stop();
       for (const u of unwatch) u();
       await pool.end();
     },

@@ -1,8 +1,9 @@
 /**
- * `npm run audit:verify`: recomputes the audit trail's hash chain (shared/audit.ts
- * verifyAuditChain) on DATABASE_URL, or the embedded PostgreSQL like scripts/seed.ts.
- * Prints how many records were checked; exits 0 when the chain is intact, 1 naming
- * the first position where it breaks (an altered, missing or relinked record).
+ * `npm run audit:verify`: seals what is pending and recomputes the audit trail's seals
+ * (shared/audit.ts verifyAuditChain) on DATABASE_URL, or the embedded PostgreSQL like
+ * scripts/seed.ts. Prints how many records were checked; exits 0 when the chain is
+ * intact, 1 naming the first position where it breaks (a record altered, deleted,
+ * relinked or never sealed).
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
@@ -25,7 +26,7 @@ export async function verifyAuditTrail(url: string): Promise<AuditChainReport> {
 /** The line the command prints, and its exit code. */
 export function describeReport(r: AuditChainReport): { line: string; exitCode: number } {
   return r.brokenAt === null
-    ? { line: `audit trail intact: ${r.records} records checked`, exitCode: 0 }
+    ? { line: `audit trail intact: ${r.records} records checked${r.pending ? ` (${r.pending} more committed meanwhile, sealed on the next pass)` : ''}`, exitCode: 0 }
     : { line: `audit trail BROKEN at position ${r.brokenAt}: ${r.problem} (${r.records} records checked before it)`, exitCode: 1 };
 }
 

@@ -16,11 +16,15 @@
  * - Writes: `recordEvent` appends a write record in the write's own transaction for
  *   every patient-level event a request causes (every change emits one), so a write
  *   and its audit commit or roll back together.
- * - Tamper-evident: a trigger numbers each record and chains it to the previous one
- *   by a SHA-256 hash under an advisory lock (positions without gaps, in commit
- *   order of the lock), and refuses UPDATE, DELETE and TRUNCATE. `verifyAuditChain`
- *   (npm run audit:verify) recomputes every hash and names the first position
- *   where the chain breaks.
+ * - Tamper-evident: records and seals are append-only (triggers refuse UPDATE,
+ *   DELETE and TRUNCATE). A record is a plain INSERT, numbered by a sequence, so the
+ *   commits of every service share the database's WAL flushes; `AuditSealer`, run by
+ *   every service, chains what has been committed since its last pass, one sealer at a
+ *   time, as a transparency log integrates its entries within a bounded delay: a
+ *   gapless seal per record carries the SHA-256 of the previous seal's hash and the
+ *   record's content (`hub_audit.seal_audit_events`). `verifyAuditChain`
+ *   (npm run audit:verify) seals what is pending, recomputes every seal, and names the
+ *   first record altered, deleted, relinked or never sealed.
  */
 import type { DocumentNode } from 'graphql';
 import { getNamedType, Kind, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
@@ -56,8 +60,15 @@ const CANONICAL = (r: string) => `jsonb_build_object(
     'service', ${r}.service, 'endpoint', ${r}.endpoint, 'channel', ${r}.channel, 'actor_sub', ${r}.actor_sub, 'actor_roles', to_jsonb(${r}.actor_roles),
     'actor_org', ${r}.actor_org, 'action', ${r}.action, 'operation', ${r}.operation, 'entities', to_jsonb(${r}.entities),
     'patient_ids', to_jsonb(${r}.patient_ids), 'purpose', ${r}.purpose, 'reason', ${r}.reason)::text`;
-const HASH = (r: string) => `encode(sha256(convert_to(${r}.prev_hash || '|' || ${CANONICAL(r)}, 'UTF8')), 'hex')`;
+/** The link: SHA-256 of the previous hash and the record's canonical content. */
+const HASH_OF = (prev: string, r: string) => `encode(sha256(convert_to(${prev} || '|' || ${CANONICAL(r)}, 'UTF8')), 'hex')`;
+const HASH = (r: string) => HASH_OF(`${r}.prev_hash`, r);
 const CHAIN_LOCK = 0x0a0d_17c4;
+const SEAL_LOCK = 0x0a0d_5ea1;
+/** Most records one sealing pass chains (one transaction); a longer backlog takes several passes. */
+const SEAL_BATCH = 2000;
+/** A record not sealed this long after it was recorded is reported by verification (its position was passed over and given up). */
+const NEVER_SEALED_AFTER = '1 hour';
 const GENESIS = '0'.repeat(64);
 
 export class CreateAuditTrail1733000000000 implements MigrationInterface {
@@ -113,9 +124,91 @@ export class CreateAuditTrail1733000000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Chaining moves out of the INSERT: the chain trigger held its advisory lock through
+ * every commit's fsync, so the whole hub committed one audit record at a time. Now a
+ * sequence numbers records, and seals chain them afterwards (the records chained so far
+ * keep their hashes as the first seals, so existing chains verify unchanged).
+ */
+export class SealAuditTrail1733000000200 implements MigrationInterface {
+  name = 'SealAuditTrail1733000000200';
+  async up(q: QueryRunner): Promise<void> {
+    const a = AUDIT_SCHEMA;
+    await q.query(`CREATE TABLE ${a}.audit_seal (
+      seal bigint PRIMARY KEY,
+      position bigint NOT NULL UNIQUE,
+      sealed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      prev_hash text NOT NULL,
+      hash text NOT NULL
+    )`);
+    await q.query(`INSERT INTO ${a}.audit_seal (seal, position, sealed_at, prev_hash, hash)
+      SELECT position, position, recorded_at, prev_hash, hash FROM ${a}.audit_event ORDER BY position`);
+    // Positions a pass went over without a record (its transaction still open, or rolled back): sealing looks at them again.
+    await q.query(`CREATE TABLE ${a}.audit_hole (position bigint PRIMARY KEY, noticed_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+    await q.query(`CREATE SEQUENCE ${a}.audit_event_position`);
+    await q.query(`SELECT setval('${a}.audit_event_position', coalesce(max(position), 0) + 1, false) FROM ${a}.audit_event`);
+    await q.query(`DROP TRIGGER audit_event_chain ON ${a}.audit_event`);
+    await q.query(`DROP FUNCTION ${a}.chain_audit_event()`);
+    await q.query(`ALTER TABLE ${a}.audit_event DROP COLUMN prev_hash, DROP COLUMN hash`);
+    // No writer picks its own position or time.
+    await q.query(`CREATE FUNCTION ${a}.stamp_audit_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.position := nextval('${a}.audit_event_position');
+        NEW.recorded_at := clock_timestamp();
+        RETURN NEW;
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_event_stamp BEFORE INSERT ON ${a}.audit_event FOR EACH ROW EXECUTE FUNCTION ${a}.stamp_audit_event()`);
+    await q.query(`CREATE TRIGGER audit_seal_append_only BEFORE UPDATE OR DELETE ON ${a}.audit_seal FOR EACH ROW EXECUTE FUNCTION ${a}.refuse_change()`);
+    await q.query(`CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON ${a}.audit_seal FOR EACH STATEMENT EXECUTE FUNCTION ${a}.refuse_change()`);
+    // One pass: the records committed above the highest sealed position, and the holes whose records have appeared, in position order.
+    await q.query(`CREATE FUNCTION ${a}.seal_audit_events(batch int, wait boolean) RETURNS int LANGUAGE plpgsql AS $$
+      DECLARE
+        last_seal bigint;
+        prev text;
+        top bigint;
+        r record;
+        link text;
+        sealed bigint[] := '{}';
+      BEGIN
+        IF wait THEN PERFORM pg_advisory_xact_lock(${SEAL_LOCK});
+        ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK}) THEN RETURN 0;
+        END IF;
+        SELECT s.seal, s.hash INTO last_seal, prev FROM ${a}.audit_seal s ORDER BY s.seal DESC LIMIT 1;
+        last_seal := coalesce(last_seal, 0);
+        prev := coalesce(prev, '${GENESIS}');
+        SELECT coalesce(max(s.position), 0) INTO top FROM ${a}.audit_seal s;
+        FOR r IN
+          SELECT c.* FROM (
+            SELECT e.* FROM ${a}.audit_event e WHERE e.position > top
+            UNION ALL
+            SELECT e.* FROM ${a}.audit_hole h JOIN ${a}.audit_event e ON e.position = h.position
+          ) c ORDER BY c.position LIMIT batch
+        LOOP
+          last_seal := last_seal + 1;
+          link := ${HASH_OF('prev', 'r')};
+          INSERT INTO ${a}.audit_seal (seal, position, prev_hash, hash) VALUES (last_seal, r.position, prev, link);
+          prev := link;
+          sealed := sealed || r.position;
+        END LOOP;
+        IF cardinality(sealed) > 0 THEN
+          DELETE FROM ${a}.audit_hole WHERE position = ANY (sealed);
+          INSERT INTO ${a}.audit_hole (position)
+            SELECT p FROM generate_series(top + 1, (SELECT max(x) FROM unnest(sealed) x)) p WHERE p <> ALL (sealed)
+            ON CONFLICT DO NOTHING;
+        END IF;
+        -- A position whose record has not appeared in an hour is given up (verification reports a record that appears later).
+        DELETE FROM ${a}.audit_hole WHERE noticed_at < clock_timestamp() - interval '${NEVER_SEALED_AFTER}';
+        RETURN cardinality(sealed);
+      END $$`);
+  }
+  async down(): Promise<void> {
+    throw new Error('the audit trail is not downgraded: its seals would be lost');
+  }
+}
+
 /** Creates or upgrades the audit trail; every service calls it at start-up. */
 export async function migrateAuditTrail(url: string): Promise<void> {
-  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000], poolSize: 1 });
+  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000, SealAuditTrail1733000000200], poolSize: 1 });
   await ds.initialize();
   try {
     await migrate(ds);
@@ -140,38 +233,47 @@ export interface AuditRecord {
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
+const COLUMNS = 'position, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason';
+
+/** One record (a request's usual share): plain parameters, lists as text[] — the cheapest statement for the database to run. */
+const APPEND_ONE = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
+  VALUES (0, $1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10::text[], $11::text[], $12, $13)`;
+
+/** Several records in one statement. Arrays of arrays cannot be unnested per row, so list columns travel as JSON text. */
+const APPEND_MANY = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
+  SELECT 0, r.request_id, r.service, r.endpoint, r.channel, r.actor_sub,
+         ARRAY(SELECT jsonb_array_elements_text(r.actor_roles::jsonb)), r.actor_org, r.action, r.operation,
+         ARRAY(SELECT jsonb_array_elements_text(r.entities::jsonb)), ARRAY(SELECT jsonb_array_elements_text(r.patient_ids::jsonb)),
+         r.purpose, r.reason
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+         WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, n)
+   ORDER BY r.n`;
+
 /** Appends records (in the caller's transaction when `db` is a transaction's manager). */
 export async function appendAudit(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0 || config.audit === 'off') return;
-  const col = <T>(f: (r: AuditRecord) => T) => records.map(f);
-  // Arrays of arrays cannot be unnested per row, so list columns travel as JSON text.
-  await db.query(
-    `INSERT INTO ${AUDIT_SCHEMA}.audit_event (position, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, prev_hash, hash)
-     SELECT 0, r.request_id, r.service, r.endpoint, r.channel, r.actor_sub,
-            ARRAY(SELECT jsonb_array_elements_text(r.actor_roles::jsonb)), r.actor_org, r.action, r.operation,
-            ARRAY(SELECT jsonb_array_elements_text(r.entities::jsonb)), ARRAY(SELECT jsonb_array_elements_text(r.patient_ids::jsonb)),
-            r.purpose, r.reason, '', ''
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-            WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, n)
-      ORDER BY r.n`,
-    [
-      col((r) => r.requestId), col((r) => r.service), col((r) => r.endpoint), col((r) => r.channel), col((r) => r.principal.sub),
-      col((r) => JSON.stringify(r.principal.roles)), col((r) => r.principal.org ?? null), col((r) => r.action), col((r) => r.operation),
-      col((r) => JSON.stringify([...new Set(r.entities)].sort())), col((r) => JSON.stringify([...new Set(r.patientIds)].sort())), col((r) => r.purpose),
-      col((r) => r.reason ?? null),
-    ],
-  );
+  const row = (r: AuditRecord) => [
+    r.requestId, r.service, r.endpoint, r.channel, r.principal.sub, r.principal.roles, r.principal.org ?? null, r.action, r.operation,
+    [...new Set(r.entities)].sort(), [...new Set(r.patientIds)].sort(), r.purpose, r.reason ?? null,
+  ];
+  if (records.length === 1) {
+    await db.query(APPEND_ONE, row(records[0]));
+    return;
+  }
+  const rows = records.map(row);
+  const LISTS = new Set([5, 9, 10]);
+  await db.query(APPEND_MANY, rows[0].map((_, c) => rows.map((v) => (LISTS.has(c) ? JSON.stringify(v[c]) : v[c]))));
 }
 
 /** Most records one INSERT carries; a longer queue is written in several. */
 const MAX_GROUP = 500;
 
 /**
- * Group commit for read records. The chain trigger holds its lock until the commit
- * (its fsync included), so one transaction per request would queue every reader
- * behind every other's fsync; here the records of whoever waits while a commit is in
- * flight go into the next INSERT together, and each caller's promise settles when
- * its own records are durable (or rejects with the INSERT's error).
+ * Group commit for read records: the records of whoever waits while this process's
+ * INSERT is in flight go into its next INSERT together (one statement and one commit
+ * for many requests, the database's CPU being the scarce part under load), and each
+ * caller's promise settles when its own records are durable (or rejects with the
+ * INSERT's error).
  */
 export class AuditWriter {
   private queue: { records: readonly AuditRecord[]; done: (err?: unknown) => void }[] = [];
@@ -233,15 +335,16 @@ export interface AuditedRead {
 export const AUDIT_ECHO_HEADER = 'x-hub-audit-echo';
 
 /**
- * The writer's INSERT as a named statement where the database handle is a pg pool (a
- * TypeORM DataSource's, or the gateway's own): PostgreSQL parses and plans it once per
+ * The writer's INSERTs as named statements where the database handle is a pg pool (a
+ * TypeORM DataSource's, or the gateway's own): PostgreSQL parses and plans each once per
  * connection instead of once per write. A transaction's manager (writes) is left as is.
  */
 function namedStatements(db: Queryable): Queryable {
   const driver = (db as { driver?: { master?: unknown } }).driver;
   const pool = (driver?.master ?? db) as { query: (config: { name: string; text: string; values?: unknown[] }) => Promise<unknown>; totalCount?: unknown };
   if (typeof pool.totalCount !== 'number') return db;
-  return { query: (text, values) => pool.query({ name: 'hub_audit_append', text, values }) };
+  const names = new Map([[APPEND_ONE, 'hub_audit_append_one'], [APPEND_MANY, 'hub_audit_append_many']]);
+  return { query: (text, values) => pool.query({ name: names.get(text) ?? '', text, values }) };
 }
 
 /** What a request is, for its audit records. */
@@ -394,33 +497,104 @@ function selectedFieldsByType(document: DocumentNode, schema: GraphQLSchema): Ma
 
 /** Where verification found the chain broken, or null when every record checks. */
 export interface AuditChainReport {
+  /** Records whose seals checked, before the break if there is one. */
   records: number;
+  /** The position of the first record where the chain breaks. */
   brokenAt: string | null;
   problem: string | null;
+  /** Records committed while verification ran, not sealed yet (sealed on the next pass; not a break). */
+  pending?: number;
 }
 
-/** Recomputes every record's hash and link, in position order, in batches. */
+/** One sealing pass (`wait`: queue for the lock instead of leaving it to whoever holds it); the number of records sealed. */
+export async function sealAuditTrail(db: Queryable, wait = false): Promise<number> {
+  const res = (await db.query(`SELECT ${AUDIT_SCHEMA}.seal_audit_events($1, $2) AS sealed`, [SEAL_BATCH, wait])) as { sealed: number }[] | { rows: { sealed: number }[] };
+  return (Array.isArray(res) ? res : res.rows)[0].sealed;
+}
+
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows);
+
+/**
+ * Seals what is pending, then recomputes every seal in order: each must follow the
+ * previous one (gapless numbers, linked hashes) and match its record's content; then
+ * looks for records never sealed (recorded over an hour ago: their position was given up).
+ */
 export async function verifyAuditChain(db: Queryable, batch = 5000): Promise<AuditChainReport> {
+  while ((await sealAuditTrail(db, true)) === SEAL_BATCH);
   let after = '0';
   let prevHash = GENESIS;
   let count = 0;
   for (;;) {
-    const res = (await db.query(
-      `SELECT a.position::text AS position, a.prev_hash, a.hash, ${HASH('a')} AS recomputed
-         FROM ${AUDIT_SCHEMA}.audit_event a WHERE a.position > $1 ORDER BY a.position LIMIT $2`,
+    const rows = rowsOf<{ seal: string; position: string; prev_hash: string; hash: string; present: boolean; recomputed: string | null }>(await db.query(
+      `SELECT s.seal::text, s.position::text, s.prev_hash, s.hash, e.position IS NOT NULL AS present,
+              CASE WHEN e.position IS NULL THEN NULL ELSE ${HASH_OF('s.prev_hash', 'e')} END AS recomputed
+         FROM ${AUDIT_SCHEMA}.audit_seal s LEFT JOIN ${AUDIT_SCHEMA}.audit_event e ON e.position = s.position
+        WHERE s.seal > $1 ORDER BY s.seal LIMIT $2`,
       [after, batch],
-    )) as { position: string; prev_hash: string; hash: string; recomputed: string }[] | { rows: { position: string; prev_hash: string; hash: string; recomputed: string }[] };
-    const rows = Array.isArray(res) ? res : res.rows;
-    if (rows.length === 0) return { records: count, brokenAt: null, problem: null };
+    ));
+    if (rows.length === 0) break;
     for (const r of rows) {
       const expected = (BigInt(after) + 1n).toString();
-      if (r.position !== expected) return { records: count, brokenAt: expected, problem: `record ${expected} is missing (next is ${r.position})` };
-      if (r.prev_hash !== prevHash) return { records: count, brokenAt: r.position, problem: `record ${r.position} does not link to the hash of record ${after}` };
-      if (r.recomputed !== r.hash) return { records: count, brokenAt: r.position, problem: `record ${r.position} was altered: its content no longer matches its hash` };
+      if (r.seal !== expected) return { records: count, brokenAt: r.position, problem: `seal ${expected} is missing (the next seal, ${r.seal}, is of record ${r.position})` };
+      if (r.prev_hash !== prevHash) return { records: count, brokenAt: r.position, problem: `the seal of record ${r.position} does not link to the seal before it` };
+      if (!r.present) return { records: count, brokenAt: r.position, problem: `record ${r.position} was deleted: its seal remains` };
+      if (r.recomputed !== r.hash) return { records: count, brokenAt: r.position, problem: `record ${r.position} was altered: its content no longer matches its seal` };
       prevHash = r.hash;
-      after = r.position;
+      after = r.seal;
       count += 1;
     }
+  }
+  const [unsealed] = rowsOf<{ pending: string; given_up: string | null }>(await db.query(
+    `SELECT count(*) FILTER (WHERE e.recorded_at >= clock_timestamp() - interval '${NEVER_SEALED_AFTER}')::text AS pending,
+            min(e.position) FILTER (WHERE e.recorded_at < clock_timestamp() - interval '${NEVER_SEALED_AFTER}')::text AS given_up
+       FROM ${AUDIT_SCHEMA}.audit_event e WHERE NOT EXISTS (SELECT 1 FROM ${AUDIT_SCHEMA}.audit_seal s WHERE s.position = e.position)`,
+  ));
+  if (unsealed.given_up) return { records: count, brokenAt: unsealed.given_up, problem: `record ${unsealed.given_up} was never sealed: it appeared after its position was given up, or was inserted around the trail's numbering`, pending: Number(unsealed.pending) };
+  return { records: count, brokenAt: null, problem: null, pending: Number(unsealed.pending) };
+}
+
+/**
+ * Every service runs one: every `HUB_AUDIT_SEAL_MS` it makes a sealing pass (another
+ * pass is made at once while a whole batch was sealed). Whoever holds the lock seals
+ * for everyone; the others pass. A database down, or an audit trail not created yet
+ * (the gateway creates it lazily), is tried again on the next tick.
+ */
+export class AuditSealer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private reported = 0;
+
+  constructor(private readonly db: Queryable, private readonly onError: (err: unknown) => void = () => undefined, private readonly everyMs = config.auditSealMs) {}
+
+  start(): this {
+    this.timer = setInterval(() => void this.pass(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** One pass (and more while the backlog fills whole batches); concurrent calls share it. */
+  pass(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        while (!this.stopped && (await sealAuditTrail(this.db)) === SEAL_BATCH);
+      } catch (err) {
+        // At most once a minute: a database down for an hour is one line a minute, not 18,000.
+        if (Date.now() - this.reported >= 60_000) {
+          this.reported = Date.now();
+          this.onError(err);
+        }
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
   }
 }
 

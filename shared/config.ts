@@ -77,6 +77,8 @@ export const config = {
   get breakTheGlassMinutes() { return int('BREAK_THE_GLASS_MINUTES', 60); },
   /** `off` stops writing the audit trail (benchmarks only: bench/audit-overhead.ts measures what it costs). */
   get audit() { return (env('HUB_AUDIT') ?? 'on') as 'on' | 'off'; },
+  /** How often each service's AuditSealer chains the audit records committed since (shared/audit.ts). */
+  get auditSealMs() { return int('HUB_AUDIT_SEAL_MS', 200); },
   /** How long the gateway waits for one subgraph fetch. */
   get subgraphTimeoutMs() { return int('SUBGRAPH_TIMEOUT_MS', 10_000); },
   /** `off` stops the gateway sharing identical in-flight subgraph queries of one caller (gateway/subgraph-fetch.ts). */

@@ -14,7 +14,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { PatientAccess } from './access';
-import { AUDIT_ECHO_HEADER, AuditCollector, AuditWriter, migrateAuditTrail } from './audit';
+import { AUDIT_ECHO_HEADER, AuditCollector, AuditSealer, AuditWriter, migrateAuditTrail } from './audit';
 import { bearerToken, type Principal } from './auth';
 import { CreateCareRelationships1733000000100, startRelationshipConsumer } from './care-relationships';
 import { config, type SubgraphName } from './config';
@@ -152,6 +152,8 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
   const limits = graphqlLimits('subgraph');
   const transport = createEventTransport(o.databaseUrl);
   const relationships = o.withoutWorkers ? undefined : await startRelationshipConsumer(ds, transport);
+  // Every service seals the audit trail (shared/audit.ts), workers or not: records stay unsealed only while no service runs.
+  const sealer = new AuditSealer(ds, (err) => log.warn({ err: (err as Error).message }, 'audit records could not be sealed; trying again')).start();
   const workers: Worker[] = [
     ...(relationships ? [relationships] : []),
     ...(o.withoutWorkers || !m.startWorkers ? [] : await m.startWorkers({ ds, transport, log })),
@@ -191,7 +193,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
     workers,
     stop: async () => {
       await http.stop();
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([sealer, ...workers].map((w) => w.stop()));
       unwatchPool();
       await ds.destroy();
     },

@@ -196,24 +196,39 @@ describe('accounting of disclosures (HIPAA §164.528)', () => {
 });
 
 describe('npm run audit:verify', () => {
-  it('passes on the intact chain, and names the position of a row altered by hand', async () => {
+  const bypassing = async (trigger: string, sql: string, params: unknown[] = []) => {
+    await db.query(`ALTER TABLE hub_audit.audit_event DISABLE TRIGGER ${trigger}`);
+    try {
+      await db.query(sql, params);
+    } finally {
+      await db.query(`ALTER TABLE hub_audit.audit_event ENABLE TRIGGER ${trigger}`);
+    }
+  };
+  const sealsBefore = async (position: string) => Number((await db.query('SELECT seal - 1 AS n FROM hub_audit.audit_seal WHERE position = $1', [position])).rows[0].n);
+
+  it('passes on the intact chain, and names the record altered by hand, then the one deleted', async () => {
     const intact = await verifyAuditTrail(hub.databaseUrl);
-    const { rows } = await db.query(`SELECT count(*)::int AS n, min(position)::text AS first FROM hub_audit.audit_event`);
-    expect(intact).toEqual({ records: rows[0].n, brokenAt: null, problem: null });
-    expect(describeReport(intact)).toEqual({ line: `audit trail intact: ${rows[0].n} records checked`, exitCode: 0 });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM hub_audit.audit_event`);
+    expect(intact).toMatchObject({ brokenAt: null, problem: null });
+    expect(intact.records + (intact.pending ?? 0)).toBe(rows[0].n);
+    expect(describeReport(intact)).toMatchObject({ line: expect.stringMatching(new RegExp(`^audit trail intact: ${intact.records} records checked`)), exitCode: 0 });
 
     const [{ position }] = (await db.query(`SELECT position::text FROM hub_audit.audit_event WHERE actor_sub = 'aud-partner' ORDER BY position LIMIT 1`)).rows;
-    await db.query('ALTER TABLE hub_audit.audit_event DISABLE TRIGGER audit_event_append_only');
-    try {
-      await db.query(`UPDATE hub_audit.audit_event SET actor_sub = 'someone-else' WHERE position = $1`, [position]);
-    } finally {
-      await db.query('ALTER TABLE hub_audit.audit_event ENABLE TRIGGER audit_event_append_only');
-    }
+    await bypassing('audit_event_append_only', `UPDATE hub_audit.audit_event SET actor_sub = 'someone-else' WHERE position = $1`, [position]);
     const broken = await verifyAuditTrail(hub.databaseUrl);
-    expect(broken).toMatchObject({ brokenAt: position, records: Number(position) - 1 });
+    expect(broken).toMatchObject({ brokenAt: position, records: await sealsBefore(position) });
     expect(broken.problem).toMatch(/altered/);
     const report = describeReport(broken);
     expect(report.exitCode).toBe(1);
     expect(report.line).toContain(`position ${position}`);
+
+    // Put back as it was, the record checks again: the seal covers content, not the row.
+    await bypassing('audit_event_append_only', `UPDATE hub_audit.audit_event SET actor_sub = 'aud-partner' WHERE position = $1`, [position]);
+    expect(await verifyAuditTrail(hub.databaseUrl)).toMatchObject({ brokenAt: null });
+
+    await bypassing('audit_event_append_only', 'DELETE FROM hub_audit.audit_event WHERE position = $1', [position]);
+    const deleted = await verifyAuditTrail(hub.databaseUrl);
+    expect(deleted).toMatchObject({ brokenAt: position, records: await sealsBefore(position) });
+    expect(deleted.problem).toMatch(/deleted/);
   });
 });
