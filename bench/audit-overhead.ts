@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 6 --seconds 4 --concurrency 8 --keep]`
+ * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 24 --seconds 1 --concurrency 8 --keep]`
  *
  * What the audit trail costs a read (issue 10 target: < 15 % at p50), on the hub as it
  * ships: two whole hubs side by side on one seeded database, each four subgraph
@@ -19,7 +19,8 @@
  * hubs alternating request by request (the order flipping each pair) so drift in this
  * shared machine's load hits both alike; and `--concurrency` requests in flight, as a
  * team's morning looks, where concurrent reads share a commit (shared/audit.ts
- * AuditWriter), the hubs alternating round by round. It also prints this machine's
+ * AuditWriter), the hubs alternating in short rounds (1 s: a burst of other load on this
+ * shared machine spans both). It also prints this machine's
  * durable commit, the CPU per request of the loaded hub's processes and of PostgreSQL
  * (from /proc, while only that hub is loaded), and checks what each hub wrote: the
  * audited hub's chart request leaves a read record per subgraph, the other none.
@@ -66,8 +67,8 @@ async function main(): Promise<void> {
     options: {
       patients: { type: 'string', default: '2000' },
       pairs: { type: 'string', default: '400' },
-      rounds: { type: 'string', default: '6' },
-      seconds: { type: 'string', default: '4' },
+      rounds: { type: 'string', default: '24' },
+      seconds: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '100' },
       concurrency: { type: 'string', default: '8' },
       keep: { type: 'boolean', default: false },

@@ -340,11 +340,16 @@ export const AUDIT_ECHO_HEADER = 'x-hub-audit-echo';
  * connection instead of once per write. A transaction's manager (writes) is left as is.
  */
 function namedStatements(db: Queryable): Queryable {
-  const driver = (db as { driver?: { master?: unknown } }).driver;
-  const pool = (driver?.master ?? db) as { query: (config: { name: string; text: string; values?: unknown[] }) => Promise<unknown>; totalCount?: unknown };
-  if (typeof pool.totalCount !== 'number') return db;
+  const pool = driverPool(db) as { query: (config: { name: string; text: string; values?: unknown[] }) => Promise<unknown>; totalCount?: unknown } | undefined;
+  if (!pool) return db;
   const names = new Map([[APPEND_ONE, 'hub_audit_append_one'], [APPEND_MANY, 'hub_audit_append_many']]);
   return { query: (text, values) => pool.query({ name: names.get(text) ?? '', text, values }) };
+}
+
+/** The pg pool behind a TypeORM DataSource (its driver's `master`), or `db` itself when it is one; undefined for anything else (a transaction's manager). */
+function driverPool(db: Queryable): Queryable | undefined {
+  const pool = ((db as { driver?: { master?: unknown } }).driver?.master ?? db) as Queryable & { totalCount?: unknown };
+  return typeof pool.totalCount === 'number' ? pool : undefined;
 }
 
 /** What a request is, for its audit records. */
@@ -565,7 +570,12 @@ export class AuditSealer {
   private stopped = false;
   private reported = 0;
 
-  constructor(private readonly db: Queryable, private readonly onError: (err: unknown) => void = () => undefined, private readonly everyMs = config.auditSealMs) {}
+  private readonly db: Queryable;
+
+  /** `db`: a pg pool or a DataSource, whose pool is used directly: a pass is no query of the service's own (tests count those). */
+  constructor(db: Queryable, private readonly onError: (err: unknown) => void = () => undefined, private readonly everyMs = config.auditSealMs) {
+    this.db = driverPool(db) ?? db;
+  }
 
   start(): this {
     this.timer = setInterval(() => void this.pass(), this.everyMs);
