@@ -14,6 +14,7 @@ import { isHubError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { webSocketOriginAllowed } from '../console';
 import type { LiveExecutor } from './executor';
+import { createPayloadSerializer } from './serialize-once';
 import type { ConnectionBudget, SubscriptionManager } from './subscriptions';
 
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -67,8 +68,16 @@ export function attachLiveEndpoints(httpServer: http.Server, endpoints: LiveEndp
       documents.set(query, { schema, document });
       return document;
     };
+    // Each event's payload is serialized once for all its sockets (serialize-once.ts).
+    const serializer = createPayloadSerializer();
+    wss.on('connection', (socket: WebSocket) => {
+      const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
+      socket.send = ((data: unknown, ...rest: unknown[]) => send(typeof data === 'string' ? serializer.splice(data) : data, ...rest)) as WebSocket['send'];
+    });
     const cleanup = useServer<Record<string, unknown>, { state?: ConnectionState }>(
       {
+        jsonMessageReplacer: serializer.replacer,
+        onNext: (_ctx, _id, _payload, _args, result) => serializer.payload(result),
         onConnect: async (ctx) => {
           const socket = ctx.extra.socket;
           const s: ConnectionState = {};
