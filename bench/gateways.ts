@@ -37,35 +37,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { mintDevToken, Role } from '../shared/auth';
 import { PROJECT_ROOT } from '../shared/config';
 import { resolveDatabaseUrl } from '../shared/database';
 import { createInternalTokenSigner } from '../shared/internal-token';
 import { answers, clockTicksPerSecond, cpuTicks, freePort, gatewayEnvironment, hasTaskset, readyAt, seedDemo, startProcess, startSubgraphProcesses, stopChildren, stopOnSignal, waitFor, waitForConsumers, writeSupergraph } from './hub-processes';
+import { HUB_QUERIES, parseLoadArgs, type HubQuery } from './hub-load';
 import { createScratchDatabase, releaseScratchDatabase, runBenchmark, summarize } from './support';
 
-const PATIENT_ROW = 'id mrn givenName familyName birthDate careManaged chronicConditionCount risk { score tier drivers dischargedAt }';
-
-/** The console's population worklist (console/src/screens/Worklist.tsx): the patients subgraph alone. */
-const ONE_SUBGRAPH = `query PopulationWorklist($first: Int) { patients(first: $first, orderBy: RISK_DESC) {
-  totalCount pageInfo { hasNextPage endCursor } edges { node { ${PATIENT_ROW} } } } }`;
-/** README, "A first query": all four subgraphs. */
-const README_SAMPLE = '{ patients(first: 3) { totalCount edges { node { mrn familyName careTeams { name } carePlans { title status } referrals(first: 5) { totalCount edges { node { status } } } } } } kpiTargets { key target } }';
-/** A 50-patient worklist page with each patient's teams, plans, referrals and utilization. */
-const WORKLIST_PAGE = `query WorklistPage($first: Int) { patients(first: $first, orderBy: RISK_DESC) {
-  totalCount pageInfo { hasNextPage endCursor } edges { node { ${PATIENT_ROW}
-    careTeams { id name } carePlans { id title status }
-    referrals(first: 5) { totalCount edges { node { id status } } }
-    utilization { admissions12Months edVisits6Months readmissions30Day asOf } } } } }`;
-
-interface Query { key: string; name: string; query: string; variables: Record<string, unknown> }
-const QUERIES: Query[] = [
-  { key: 'one', name: 'one subgraph: worklist page, 50 patients (patients only)', query: ONE_SUBGRAPH, variables: { first: 50 } },
-  { key: 'readme', name: 'README sample query (4 subgraphs)', query: README_SAMPLE, variables: {} },
-  { key: 'worklist', name: 'worklist page, 50 patients + teams, plans, referrals, utilization (4 subgraphs)', query: WORKLIST_PAGE, variables: { first: 50 } },
-];
+type Query = HubQuery;
+const QUERIES = HUB_QUERIES;
 
 type TokenKind = 'user' | 'internal';
 interface Target {
@@ -117,17 +99,7 @@ async function load(target: Target, q: Query, tokens: string[], seconds: number)
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      patients: { type: 'string', default: '2000' },
-      vus: { type: 'string', default: '50' },
-      rounds: { type: 'string' },
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-    },
-  });
+  const values = parseLoadArgs();
   const quick = values.quick!;
   const count = Number(values.patients);
   const vus = Number(values.vus);

@@ -38,13 +38,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <script> ...args` as its own process, pinned to `core` when taskset exists; output goes to a log file. */
-export function startProcess(name: string, core: number | undefined, script: string, args: string[], env: Record<string, string>, logDir: string): ChildProcess {
+/**
+ * Starts `node <root>/dist/<script> ...args` as its own process, pinned to `core` when taskset
+ * exists; output goes to a log file. `root` is another checkout's (bench/hub-compare.ts runs a baseline's).
+ */
+export function startProcess(name: string, core: number | undefined, script: string, args: string[], env: Record<string, string>, logDir: string, root = PROJECT_ROOT): ChildProcess {
   const log = path.join(logDir, `${name}.log`);
   const out = fs.openSync(log, 'a');
-  const node = [process.execPath, path.join(PROJECT_ROOT, 'dist', script), ...args];
+  const node = [process.execPath, path.join(root, 'dist', script), ...args];
   const [cmd, ...rest] = core === undefined ? node : ['taskset', '-c', String(core), ...node];
-  const child = spawn(cmd, rest, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(cmd, rest, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   children.push({ name, child, log });
   child.on('exit', (code, signal) => {
@@ -53,7 +56,8 @@ export function startProcess(name: string, core: number | undefined, script: str
   return child;
 }
 
-const tail = (file: string) => {
+/** The last lines of a log file, for failure messages. */
+export const tail = (file: string) => {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
   } catch {
@@ -140,17 +144,17 @@ export interface SubgraphProcesses {
 }
 
 /**
- * The four subgraphs, each as `node dist/scripts/start-service.js <name>` (`prefix` names
- * their logs), ready once their event consumers have caught up with the seed's events
- * (minutes for 2,000 patients on a busy machine).
+ * The four subgraphs, each as `node dist/scripts/start-service.js <name>` of `root` (this
+ * checkout by default; `prefix` names their logs), ready once their event consumers have
+ * caught up with the seed's events (minutes for 2,000 patients on a busy machine).
  */
-export async function startSubgraphProcesses(o: { prefix?: string; env: Record<string, string>; core?: number; logDir: string }): Promise<SubgraphProcesses> {
+export async function startSubgraphProcesses(o: { prefix?: string; env: Record<string, string>; core?: number; logDir: string; root?: string }): Promise<SubgraphProcesses> {
   const urls = {} as Record<SubgraphName, string>;
   const started = {} as Record<SubgraphName, ChildProcess>;
   for (const name of SUBGRAPH_NAMES) {
     const port = await freePort();
     urls[name] = `http://127.0.0.1:${port}/graphql`;
-    started[name] = startProcess(`${o.prefix ?? ''}${name}`, o.core, 'scripts/start-service.js', [name], { HOST: '127.0.0.1', ...o.env, PORT: String(port) }, o.logDir);
+    started[name] = startProcess(`${o.prefix ?? ''}${name}`, o.core, 'scripts/start-service.js', [name], { HOST: '127.0.0.1', ...o.env, PORT: String(port) }, o.logDir, o.root);
   }
   for (const name of SUBGRAPH_NAMES) await waitFor(`${o.prefix ?? ''}${name}`, started[name], () => readyAt(urls[name].replace(/\/graphql$/, '/ready')), 1_200_000);
   return { urls, children: started };
