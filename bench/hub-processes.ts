@@ -1,6 +1,8 @@
 /**
  * Processes for the benchmarks that run the hub as it ships (bench/gateways.ts,
- * bench/audit-overhead.ts): each service as its own `node dist/...` process, pinned to
+ * bench/audit-overhead.ts, bench/hub-compare.ts): each service as its own `node dist/...`
+ * process, with NODE_ENV=production unless the caller's environment says otherwise (the
+ * Dockerfile's setting; graphql-js checks more in development), pinned to
  * a core when taskset exists, its output in a log file; waiting until it is ready (or
  * failing with its log); CPU time read from /proc; and the seed's event consumers
  * caught up before anything is measured.
@@ -47,7 +49,7 @@ export function startProcess(name: string, core: number | undefined, script: str
   const out = fs.openSync(log, 'a');
   const node = [process.execPath, path.join(root, 'dist', script), ...args];
   const [cmd, ...rest] = core === undefined ? node : ['taskset', '-c', String(core), ...node];
-  const child = spawn(cmd, rest, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(cmd, rest, { cwd: root, env: { NODE_ENV: 'production', ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   children.push({ name, child, log });
   child.on('exit', (code, signal) => {
