@@ -1,4 +1,4 @@
-/** The gateway for bench/live-subscriptions.ts, alone in its process so its memory can be measured (IPC: 'memory' → after a full GC). */
+/** The gateway for the live benchmarks, alone in its process so its memory and CPU can be measured (IPC: 'memory' → after a full GC; 'live' → subscription groups, subscribers and executions so far). */
 import 'reflect-metadata';
 import { startGateway } from '../gateway/server';
 
@@ -10,6 +10,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < 3; i++) (global as { gc?: () => void }).gc?.();
       const u = process.memoryUsage();
       process.send!({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external, connections: gateway.subscriptions().subscriberCount });
+    } else if (m.cmd === 'live') {
+      const live = gateway.subscriptions();
+      process.send!({ type: 'live', groups: live.groupCount, subscribers: live.subscriberCount, executions: live.stats.executions });
     } else if (m.cmd === 'stop') {
       await gateway.stop();
       process.exit(0);

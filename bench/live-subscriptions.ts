@@ -1,204 +1,164 @@
 /**
- * `npm run bench:live [-- --subscribers 1000 --idle 5000 --changes 30 --seconds 10]`
+ * `npm run bench:live [-- --quick | --subscribers 1000 --rates 1,2,5,10,20,50,100,200,400 --step-seconds 60
+ *   --org-teams 2000 --org-seconds 60 --org-warm-up yes --org-operations topic|all --idle 5000 --client-processes 2 --uniform]`
+ * (--quick: 8 s steps, a 15 s organization run without its warm-up, 2,000 idle sockets;
+ * --uniform: every one-topic subscriber a nurse on one operation, the old best case, to compare)
  *
- * One gateway process (forked, measured alone), the four subgraphs in this process,
- * clients in a third process. Prints, for one care plan's team topic:
- * - commit-to-delivery latency of single changes to all subscribers (p50, p99 over every
- *   delivery, and the time to the LAST of them), measured from the mutation's reply
- *   (the commit happened before it) — issue 5 target: p99 < 100 ms to the last of 1,000;
- * - events per second sustained, every event delivered to every subscriber;
- * - resident memory per idle connection (and per idle subscriber) after a full GC —
- *   target < 16 KB per idle connection.
+ * Issue 17's live figures, on the hub as it ships (each subgraph its own process, the
+ * gateway forked alone, NODE_ENV=production unless set), clients in processes of their
+ * own (bench/live-harness.ts):
+ * 1. memory per idle connection (and per idle subscriber) in the fresh gateway, after a
+ *    full GC — target <= 8 KB RSS per idle connection;
+ * 2. one topic, 1,000 subscribers of mixed roles and operations: the members of one
+ *    patient's team (nurses, physicians, social workers, pharmacists, dietitians, CHWs
+ *    and the coordinator), each on one of five operations of that patient's care plan
+ *    changes, so the gateway serves ~30 groups (operation x role), not one. Writers
+ *    (team members) commit changes at a fixed rate for a step, the rate stepped up until
+ *    a step's p99 commit → last subscriber exceeds 100 ms or a delivery is lost. Per step:
+ *    rate asked and committed, p50/p99/max commit → last subscriber, deliveries
+ *    expected/received/lost, CPU of gateway/clients/subgraphs. Sustained = the highest
+ *    step under 100 ms with nothing lost — target >= 200 events/s at p99 <= 50 ms;
+ * 3. the organization run (bench/live-org.ts): 10,000 subscribers over 2,000 teams of 5,
+ *    100 changes/s — target p99 commit → delivery <= 100 ms, 0 lost.
+ * Catch-up (200 subscribers from 10 cursors after 55 missed changes) is `npm run bench:live-catchup`.
+ *
+ * Commit → delivery is measured from the commit: when PostgreSQL delivered the event's
+ * NOTIFY (sent at commit) to an otherwise idle process, to when a client's graphql-ws
+ * callback ran (so a busy client process counts against the hub). Transport: PostgreSQL
+ * LISTEN/NOTIFY. The machine's cores are shared by PostgreSQL, the subgraphs, the
+ * gateway and the clients: the CPU column says who was busy.
  * Figures are ratios within one run on a shared machine: compare them, do not trust the third digit.
  */
-import 'reflect-metadata';
-import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
-import { mintDevToken, Role } from '../shared/auth';
-import { EVENT_CHANNEL } from '../shared/events';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../shared/config';
-import { resolveDatabaseUrl } from '../shared/database';
-import { startSubgraph, type RunningSubgraph } from '../shared/subgraph';
-import { composeSupergraph, subgraphSdls } from '../gateway/compose';
-import { SUBGRAPHS } from '../subgraphs';
-import { createScratchDatabase, formatSummary, runBenchmark, summarize, timedGraphQL } from './support';
+import {
+  changesSince, ClientPool, COORDINATOR, cpuNow, cpuShares, createPlan, latestPosition, MEMBER_ROLES, OPERATIONS,
+  request, sleep, startLiveHub, tally, atRate, type LiveHub, type SeededTeam, type Tally,
+} from './live-harness';
+import { ORG_DEFAULTS, organizationPlans, runOrganization, type OrgOperations } from './live-org';
+import { runBenchmark } from './support';
 
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-function request(child: ChildProcess, message: object, reply: string): Promise<any> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type === reply) {
-        child.off('message', on);
-        resolve(m);
-      }
-    };
-    child.on('message', on);
-    child.send(message);
-  });
+/** RSS and heap the gateway gains per idle socket, then per idle subscription, measured before anything else ran in it. */
+async function idleMemory(hub: LiveHub, token: string, count: number): Promise<void> {
+  const pool = ClientPool.start(1);
+  const [clients] = pool.processes;
+  try {
+    const memory = () => request(hub.gateway, { cmd: 'memory' }, 'memory');
+    const baseline = await memory();
+    await request(clients, { cmd: 'idle', url: hub.wsUrl, token, count, subscribe: false, patientId: '' }, 'ready');
+    await sleep(1000);
+    const withIdle = await memory();
+    await request(clients, { cmd: 'idle', url: hub.wsUrl, token, count, subscribe: true, patientId: crypto.randomUUID() }, 'ready');
+    await sleep(1000);
+    const withSubscribers = await memory();
+    const perIdle = (withIdle.rss - baseline.rss) / count;
+    console.log(`\ngateway memory after a full GC, fresh process: baseline rss ${kb(baseline.rss)}, heap ${kb(baseline.heapUsed)}`);
+    console.log(`  per idle connection (${count}, connected, no subscription): rss ${kb(perIdle)}, heap ${kb((withIdle.heapUsed - baseline.heapUsed) / count)}`);
+    console.log(`  per idle subscriber (${count} more, one quiet subscription each): rss ${kb((withSubscribers.rss - withIdle.rss) / count)}, heap ${kb((withSubscribers.heapUsed - withIdle.heapUsed) / count)}`);
+    console.log(`  target <= 8 KB RSS per idle connection: ${perIdle <= 8 * 1024 ? 'met' : 'NOT met'} (${kb(perIdle)})`);
+  } finally {
+    await pool.close();
+  }
+  await sleep(1000); // the gateway lets the closed sockets go before the next part
+}
+
+interface Step { tally: Tally; asked: number; committed: number; writeP99: number; cpu: string; ok: boolean; why?: string }
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+async function oneTopic(hub: LiveHub, team: SeededTeam, rates: number[], stepSeconds: number, clientProcesses: number, drainSeconds: number, nOperations: number): Promise<void> {
+  const pool = ClientPool.start(clientProcesses);
+  try {
+    const n = team.members.length;
+    // Member i: the i-th role of the team (coordinator first), operation i mod 5: every (operation, role) pair occurs.
+    await pool.subscribe(hub.wsUrl, team.members.map((m, i) => ({ token: m.token, query: OPERATIONS[i % nOperations].query, variables: { p: team.patientId } })), false);
+    const expectedOf = (patientId: string) => (patientId === team.patientId ? n : 0);
+    const writer = (i: number) => team.members[i % n].token;
+    let from = await latestPosition(hub);
+    // Warm-up: the first event asks care-teams once per subscriber (then cached until access changes).
+    for (let i = 0; i < 3; i++) await createPlan(hub, writer(i), team.careTeamId, `warm-up ${i}`);
+    await pool.drained(await changesSince(hub, from, expectedOf), 30);
+    const roles = new Set(team.members.map((m) => m.role.token)).size;
+    const info = await cpuNow(hub, pool);
+    console.log(`\none topic: ${n} subscribers of one patient's care plan changes, ${roles} role(s) x ${nOperations} operation(s) (${OPERATIONS.slice(0, nOperations).map((o) => o.name).join('; ')}): ${info.groups} subscription groups at the gateway`);
+    console.log(`  steps of ${stepSeconds} s; commit → last subscriber per change; a step fails above 100 ms p99 or with a delivery lost`);
+    console.log(`  (lost: not delivered when the backlog stopped moving for ${drainSeconds} s, or 90 s after the step; drain s: from the step's end until all arrived or then; write p99: the mutation's reply, ms)`);
+    console.log(`  ${pad('asked/s', 7)} ${pad('commit/s', 8)} ${pad('changes', 7)} ${pad('p50', 8)} ${pad('p99', 8)} ${pad('max', 8)} ${pad('expected', 9)} ${pad('received', 9)} ${pad('lost', 7)} ${pad('write p99', 9)} ${pad('drain s', 7)}  cpu (of one core)`);
+    const steps: Step[] = [];
+    for (const rate of rates) {
+      from = await latestPosition(hub);
+      const c0 = await cpuNow(hub, pool);
+      const writes = await atRate(rate, stepSeconds, (i) => createPlan(hub, writer(i), team.careTeamId, `step ${rate} ${i}`));
+      const c1 = await cpuNow(hub, pool);
+      const expect = await changesSince(hub, from, expectedOf);
+      const drain = await pool.drained(expect, drainSeconds, 90);
+      const t = tally(expect, hub.commits, pool);
+      const committed = writes.committed / stepSeconds;
+      const why = t.lost > 0 ? `${t.lost} deliveries lost${pool.closed ? ` (${pool.closed} sockets closed)` : ''}`
+        : t.toLast.p99 > 100 ? 'p99 above 100 ms'
+          : committed < 0.9 * rate ? `the writers committed only ${committed.toFixed(0)}/s` : undefined;
+      const step: Step = { tally: t, asked: rate, committed, writeP99: writes.latency.p99, cpu: cpuShares(c0, c1), ok: !why, why };
+      steps.push(step);
+      const f = (x: number) => `${x.toFixed(1)}`;
+      console.log(`  ${pad(rate, 7)} ${pad(committed.toFixed(1), 8)} ${pad(t.changes, 7)} ${pad(f(t.toLast.p50), 8)} ${pad(f(t.toLast.p99), 8)} ${pad(f(t.toLast.max), 8)} ${pad(t.expected, 9)} ${pad(t.received, 9)} ${pad(t.lost, 7)} ${pad(f(writes.latency.p99), 9)} ${pad(drain.toFixed(1), 7)}  ${step.cpu}${why ? `  <- stops: ${why}` : ''}`);
+      if (writes.failed) console.log(`    ${writes.failed} writes failed, first: ${writes.firstError}`);
+      if (t.unclocked) console.log(`    ${t.unclocked} changes without a commit time (their NOTIFY not seen)`);
+      if (!step.ok) break;
+      await sleep(1000);
+    }
+    if (pool.duplicates || pool.errors) console.log(`  duplicates/out of order ${pool.duplicates}, results with errors ${pool.errors}${pool.firstError ? `, first: ${pool.firstError}` : ''}`);
+    const passed = steps.filter((s) => s.ok);
+    const sustained = passed[passed.length - 1];
+    if (!sustained) console.log(`  sustained: none (the first step, ${rates[0]}/s, already failed)`);
+    else {
+      const few = sustained.tally.changes < 1000 ? ` — fewer than 1,000 changes (a short step: --step-seconds ${Math.ceil(1000 / sustained.asked)} or more gives 1,000)` : '';
+      const capped = steps.length === passed.length ? `; the highest step asked (${rates[rates.length - 1]}/s) passed, so the ceiling is higher` : '';
+      console.log(`  sustained: ${sustained.asked} events/s (${sustained.committed.toFixed(1)} committed) to ${n} subscribers, p99 commit → last ${sustained.tally.toLast.p99.toFixed(1)} ms over ${sustained.tally.changes} changes${few}${capped}`);
+    }
+    const fast = passed.filter((s) => s.tally.toLast.p99 <= 50);
+    const best = fast[fast.length - 1];
+    console.log(`  target >= 200 events/s to ${n} subscribers at p99 commit → last <= 50 ms: ${best && best.asked >= 200 ? 'met' : 'NOT met'} (highest step at <= 50 ms: ${best ? `${best.asked}/s, p99 ${best.tally.toLast.p99.toFixed(1)} ms` : 'none'})`);
+  } finally {
+    await pool.close();
+  }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
-    subscribers: { type: 'string', default: '1000' }, idle: { type: 'string', default: '5000' },
-    changes: { type: 'string', default: '30' }, seconds: { type: 'string', default: '10' },
+    quick: { type: 'boolean', default: false },
+    subscribers: { type: 'string', default: '1000' }, rates: { type: 'string', default: '1,2,5,10,20,50,100,200,400' },
+    'step-seconds': { type: 'string' }, idle: { type: 'string' },
+    'org-teams': { type: 'string', default: String(ORG_DEFAULTS.teams) }, 'team-size': { type: 'string', default: String(ORG_DEFAULTS.teamSize) },
+    'org-rate': { type: 'string', default: String(ORG_DEFAULTS.rate) }, 'org-seconds': { type: 'string' },
+    'client-processes': { type: 'string', default: String(ORG_DEFAULTS.clientProcesses) },
+    uniform: { type: 'boolean', default: false }, 'org-warm-up': { type: 'string' }, 'org-operations': { type: 'string', default: 'topic' },
   } });
+  const quick = values.quick;
+  const stepSeconds = Number(values['step-seconds'] ?? (quick ? 8 : 60));
+  const orgSeconds = Number(values['org-seconds'] ?? (quick ? 15 : ORG_DEFAULTS.seconds));
+  const nIdle = Number(values.idle ?? (quick ? 2000 : 5000));
+  const drainSeconds = 5;
+  const clientProcesses = Number(values['client-processes']);
   const nSubscribers = Number(values.subscribers);
-  const nIdle = Number(values.idle);
-  process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('base64url');
-  process.env.LOG_LEVEL ??= 'warn';
+  const nOrgTeams = Number(values['org-teams']);
 
-  const db = await createScratchDatabase(await resolveDatabaseUrl(), 'live_bench');
-  const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
-  let gatewayProcess: ChildProcess | undefined;
-  let clients: ChildProcess | undefined;
+  // Team 0: the one topic (the coordinator and members of every other role); then the organization's teams.
+  // --uniform: the best case for comparison, every subscriber a nurse on the same operation (one group).
+  const topicPlan = Array.from({ length: nSubscribers }, (_, i) => ({
+    sub: `topic-member-${i}`, role: values.uniform ? MEMBER_ROLES[0] : i === 0 ? COORDINATOR : MEMBER_ROLES[(i - 1) % MEMBER_ROLES.length],
+  }));
+  const orgPlans = organizationPlans(nOrgTeams, Number(values['team-size']));
+  const hub = await startLiveHub('live_bench', [topicPlan, ...orgPlans]);
   try {
-    for (const n of SUBGRAPH_NAMES) subgraphs[n] = await startSubgraph(SUBGRAPHS[n], { databaseUrl: db.url, port: 0 });
-    const supergraphFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'live-bench-')), 'supergraph.graphql');
-    fs.writeFileSync(supergraphFile, composeSupergraph(await subgraphSdls(SUBGRAPHS, Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs[n].url])))));
-
-    gatewayProcess = fork(path.join(__dirname, 'live-gateway.js'), [], { execArgv: ['--expose-gc'], env: { ...process.env, DATABASE_URL: db.url, SUPERGRAPH_PATH: supergraphFile } });
-    const { url } = await request(gatewayProcess, {}, 'listening');
-    const wsUrl = url.replace(/^http/, 'ws');
-    clients = fork(path.join(__dirname, 'live-clients.js'), [], { execArgv: ['--max-old-space-size=4096'] });
-
-    // A patient whose care team counts the coordinator and 1,000 subscribing members.
-    const admin = await mintDevToken({ sub: 'bench-admin', roles: [Role.ADMIN] });
-    const coordinator = await mintDevToken({ sub: 'bench-coordinator', roles: [Role.CARE_COORDINATOR] });
-    const p = await timedGraphQL(url, admin, `mutation { registerPatient(input: { mrn: "BENCH-LIVE", givenName: "Bea", familyName: "Nakamura", birthDate: "1950-05-05", administrativeSex: FEMALE }) { id } }`);
-    const patientId = p.body.data.registerPatient.id;
-    const t = await timedGraphQL(url, admin, `mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, { i: { patientId, name: 'Bench team', members: [{ practitionerId: 'bench-coordinator', role: 'CARE_COORDINATOR' }] } });
-    const careTeamId = t.body.data.formCareTeam.id;
-    const members = Array.from({ length: nSubscribers }, (_, i) => `bench-member-${i}`);
-    await subgraphs['care-teams'].ds.query(
-      `INSERT INTO care_teams.care_team_member (care_team_id, practitioner_id, role, period_start) SELECT $1, unnest($2::text[]), 'NURSE_CASE_MANAGER', now()`,
-      [careTeamId, members],
-    );
-    const tokens = await Promise.all(members.map((sub) => mintDevToken({ sub, roles: [Role.NURSE] })));
-
-    const baseline = await request(gatewayProcess, { cmd: 'memory' }, 'memory');
-    let opened = performance.now();
-    await request(clients, { cmd: 'subscribers', url: wsUrl, tokens, patientId }, 'ready');
-    console.log(`${nSubscribers} subscribers on one plan's team topic connected in ${((performance.now() - opened) / 1000).toFixed(1)} s`);
-
-    const arrivals = new Map<string, number[]>();
-    clients.on('message', (m: { type: string; arrivals?: [string, number][] }) => {
-      if (m.type !== 'arrivals') return;
-      for (const [title, at] of m.arrivals!) {
-        const list = arrivals.get(title) ?? [];
-        list.push(at);
-        arrivals.set(title, list);
-      }
-    });
-    // The commit instant: PostgreSQL delivers the log's NOTIFY at commit; this process LISTENs for it.
-    const committedAt = new Map<string, number>();
-    const listener = new Client({ connectionString: db.url });
-    await listener.connect();
-    listener.on('notification', (n) => committedAt.set(n.payload!, now()));
-    await listener.query(`LISTEN ${EVENT_CHANNEL}`);
-    const planTitles = new Map<string, string>();
-    const change = async (title: string) => {
-      const sent = now();
-      const res = await timedGraphQL(url, coordinator, `mutation($i: CreateCarePlanInput!) { createCarePlan(input: $i) { id } }`, { i: { careTeamId, title } });
-      if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
-      planTitles.set(res.body.data.createCarePlan.id, title);
-      return { sent, acked: now() };
-    };
-    /** When the change's event committed (its NOTIFY reached this process). */
-    const commitTime = async (title: string): Promise<number> => {
-      const planId = [...planTitles].find(([, t]) => t === title)![0];
-      const [event]: { id: string }[] = await subgraphs['care-teams'].ds.query(
-        `SELECT id::text FROM hub_events.event_log WHERE type = 'CarePlanChanged' AND payload->>'carePlanId' = $1`, [planId]);
-      return committedAt.get(event.id)!;
-    };
-    const delivered = async (title: string, timeoutMs = 10_000) => {
-      const until = Date.now() + timeoutMs;
-      while ((arrivals.get(title)?.length ?? 0) < nSubscribers) {
-        if (Date.now() > until) throw new Error(`${title}: ${arrivals.get(title)?.length ?? 0}/${nSubscribers} delivered`);
-        await sleep(5);
-      }
-      return arrivals.get(title)!;
-    };
-
-    // Warm-up: the first event asks care-teams once per subscriber (then cached until access changes).
-    for (let i = 0; i < 3; i++) {
-      await change(`warm-up ${i}`);
-      await delivered(`warm-up ${i}`);
-    }
-
-    const all: number[] = [];
-    const toLast: number[] = [];
-    const toLastFromSend: number[] = [];
-    for (let i = 0; i < Number(values.changes); i++) {
-      const title = `single ${i}`;
-      const { sent } = await change(title);
-      const times = await delivered(title);
-      const committed = await commitTime(title);
-      for (const at of times) all.push(at - committed);
-      toLast.push(Math.max(...times) - committed);
-      toLastFromSend.push(Math.max(...times) - sent);
-      await sleep(100);
-    }
-    await listener.end();
-    console.log(`\ncommit-to-delivery, ${values.changes} single changes x ${nSubscribers} subscribers (from the commit's NOTIFY):`);
-    console.log(`  every delivery:          ${formatSummary(summarize(all))}`);
-    console.log(`  to the last subscriber:  ${formatSummary(summarize(toLast))}`);
-    console.log(`  to the last, from the mutation request: ${formatSummary(summarize(toLastFromSend))}`);
-    const p99Last = summarize(toLast).p99;
-    console.log(`  target p99 < 100 ms to the last of ${nSubscribers}: ${p99Last < 100 ? 'met' : 'NOT met'} (${p99Last.toFixed(1)} ms)`);
-
-    // Sustained: changes as fast as four writers can commit them, for N seconds.
-    const seconds = Number(values.seconds);
-    const end = Date.now() + seconds * 1000;
-    const titles: string[] = [];
-    let k = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (Date.now() < end) {
-        const title = `sustained ${k++}`;
-        titles.push(title);
-        await change(title);
-      }
-    }));
-    await Promise.all(titles.map((title) => delivered(title, 30_000)));
-    const elapsed = (performance.now() - t0) / 1000;
-    console.log(`\nsustained: ${titles.length} changes committed in ${seconds} s, all delivered to all ${nSubscribers} subscribers after ${elapsed.toFixed(1)} s`);
-    console.log(`  ${(titles.length / elapsed).toFixed(0)} events/s end to end, ${((titles.length * nSubscribers) / elapsed).toFixed(0)} deliveries/s`);
-
-    // Memory per idle connection, measured in the gateway process after a full GC.
-    const withSubscribers = await request(gatewayProcess, { cmd: 'memory' }, 'memory');
-    await request(clients, { cmd: 'idle', url: wsUrl, token: coordinator, count: nIdle, subscribe: false, patientId }, 'ready');
-    await sleep(1000);
-    const withIdle = await request(gatewayProcess, { cmd: 'memory' }, 'memory');
-    await request(clients, { cmd: 'idle', url: wsUrl, token: coordinator, count: nIdle, subscribe: true, patientId: crypto.randomUUID() }, 'ready');
-    await sleep(1000);
-    const withIdleSubscribers = await request(gatewayProcess, { cmd: 'memory' }, 'memory');
-    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-    console.log(`\ngateway memory (after full GC): baseline rss ${kb(baseline.rss)}, heap ${kb(baseline.heapUsed)}`);
-    console.log(`  per active subscriber (${nSubscribers}): rss ${kb((withSubscribers.rss - baseline.rss) / nSubscribers)}, heap ${kb((withSubscribers.heapUsed - baseline.heapUsed) / nSubscribers)}`);
-    console.log(`  per idle connection (${nIdle}, connected, no subscription): rss ${kb((withIdle.rss - withSubscribers.rss) / nIdle)}, heap ${kb((withIdle.heapUsed - withSubscribers.heapUsed) / nIdle)}`);
-    console.log(`  per idle subscriber (${nIdle}, one quiet subscription each): rss ${kb((withIdleSubscribers.rss - withIdle.rss) / nIdle)}, heap ${kb((withIdleSubscribers.heapUsed - withIdle.heapUsed) / nIdle)}`);
-    const perIdle = (withIdle.rss - withSubscribers.rss) / nIdle;
-    console.log(`  target < 16 KB per idle connection: ${perIdle < 16 * 1024 ? 'met' : 'NOT met'}`);
+    const [topic, ...org] = hub.teams;
+    await idleMemory(hub, topic.members[0].token, nIdle);
+    await oneTopic(hub, topic, values.rates.split(',').map(Number), stepSeconds, clientProcesses, drainSeconds, values.uniform ? 1 : OPERATIONS.length);
+    const warmUp = (values['org-warm-up'] ?? (quick ? 'no' : 'yes')) === 'yes';
+    if (nOrgTeams > 0) await runOrganization(hub, org, { rate: Number(values['org-rate']), seconds: orgSeconds, clientProcesses, drainSeconds, warmUp, operations: values['org-operations'] as OrgOperations });
   } finally {
-    if (clients && clients.exitCode === null) {
-      clients.send({ cmd: 'close' });
-      await Promise.race([new Promise((r) => clients!.once('exit', r)), sleep(5000)]);
-      clients.kill();
-    }
-    if (gatewayProcess) {
-      gatewayProcess.send({ cmd: 'stop' });
-      await new Promise((r) => gatewayProcess!.once('exit', r));
-    }
-    for (const n of SUBGRAPH_NAMES) await subgraphs[n]?.stop();
-    await db.drop();
+    await hub.stop();
   }
 }
 
