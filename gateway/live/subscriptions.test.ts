@@ -13,6 +13,7 @@ import { encodeCursor } from './cursor';
 import { UpstreamUnavailable, type EventResolution, type LiveExecutor, type PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
 import { SubscriptionManager, type ConnectionBudget } from './subscriptions';
+import { TOPICS } from './topics';
 
 const PATIENT = 'patient-1';
 const OTHER = 'patient-2';
@@ -238,4 +239,30 @@ it('removes a subscription the moment graphql-ws returns its iterator, even whil
   await s.done;
   expect(m.subscriberCount).toBe(0);
   expect(m.groupCount).toBe(0);
+});
+
+it("offers a patient's event only to the groups following that patient, and to those following no one patient", async () => {
+  const world = new World();
+  const m = managerFor(world, fakeExecutor({ resolve: (p) => ok(p) }));
+  const patients = Array.from({ length: 200 }, (_, i) => `patient-${i + 100}`);
+  const followers = await Promise.all(patients.map((patientId) => m.subscribe({
+    prepared: { ...prepared(), args: { patientId }, key: `follow-${patientId}` }, principal: nurse, authorization: 'Bearer x', connection: budget(),
+  }).then(collect)));
+  const everyone = await m.subscribe({
+    prepared: { ...prepared(), rootField: 'myCarePlanChanges', args: {}, key: 'my-plans' }, principal: nurse, authorization: 'Bearer x', connection: budget(),
+  }).then((s) => collect(s));
+  expect(m.groupCount).toBe(201);
+  const matches = jest.spyOn(TOPICS.carePlanChanged, 'matches');
+  try {
+    world.commit('patient-107');
+    await until(() => followers[7].results.length === 1 && everyone.results.length === 1);
+    // Only the one group that follows patient-107 was asked whether the event is its.
+    expect(matches).toHaveBeenCalledTimes(1);
+    expect(followers.filter((f) => f.results.length > 0)).toHaveLength(1);
+  } finally {
+    matches.mockRestore();
+  }
+  for (const f of [...followers, everyone]) await f.stream.return?.(undefined);
+  expect(m.groupCount).toBe(0);
+  m.close();
 });

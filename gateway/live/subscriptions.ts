@@ -224,7 +224,8 @@ class Group {
   /** Resolutions by position, kept only while lanes may ask for the same events again. */
   private readonly results = new Map<string, Promise<EventResolution>>();
 
-  constructor(readonly key: string, readonly topic: Topic, private readonly manager: SubscriptionManager) {}
+  /** `patientId`: the one patient the group's subscription follows (Topic.patientOf), or null. */
+  constructor(readonly key: string, readonly topic: Topic, private readonly manager: SubscriptionManager, readonly patientId: string | null = null) {}
 
   offer(event: DomainEvent): void {
     // Members behind the feed read the log themselves; they are past this event when they join.
@@ -376,6 +377,9 @@ interface CachedDecision { allowed: boolean; generation: number }
 export class SubscriptionManager {
   readonly stats: LiveStats = { executions: 0, authorizations: 0, replayReads: 0, upstreamRetries: 0, upstreamEndings: 0 };
   private readonly groups = new Map<string, Group>();
+  /** Groups whose subscription names one patient (Topic.patientOf), by that patient; the rest are offered every event of their types. */
+  private readonly groupsByPatient = new Map<string, Set<Group>>();
+  private readonly unroutedGroups = new Set<Group>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly decisions = new Map<string, Promise<CachedDecision> | CachedDecision>();
   private readonly generations = new Map<string, number>();
@@ -441,8 +445,15 @@ export class SubscriptionManager {
     const key = `${prepared.key}\u0000${[...principal.roles].sort().join(',')}\u0000${principal.org ?? ''}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = new Group(key, topic, this);
+      // Members share the operation and its variables (the key), so the patient they follow is the group's.
+      group = new Group(key, topic, this, topic.patientOf?.(prepared.args) ?? null);
       this.groups.set(key, group);
+      if (group.patientId === null) this.unroutedGroups.add(group);
+      else {
+        let routed = this.groupsByPatient.get(group.patientId);
+        if (!routed) this.groupsByPatient.set(group.patientId, (routed = new Set()));
+        routed.add(group);
+      }
     }
     const start = after ?? this.feed.head;
     const subscriber = new Subscriber(request, topic, group, start, (s) => this.remove(s));
@@ -456,7 +467,15 @@ export class SubscriptionManager {
   private remove(s: Subscriber): void {
     this.subscribers.delete(s);
     s.group.remove(s);
-    if (s.group.subscribers.size === 0 && this.groups.get(s.group.key) === s.group) this.groups.delete(s.group.key);
+    if (s.group.subscribers.size === 0 && this.groups.get(s.group.key) === s.group) this.dropGroup(s.group);
+  }
+
+  private dropGroup(group: Group): void {
+    this.groups.delete(group.key);
+    if (group.patientId === null) return void this.unroutedGroups.delete(group);
+    const routed = this.groupsByPatient.get(group.patientId);
+    routed?.delete(group);
+    if (routed?.size === 0) this.groupsByPatient.delete(group.patientId);
   }
 
   private dispatch(event: DomainEvent): void {
@@ -465,7 +484,11 @@ export class SubscriptionManager {
       this.generations.set(event.patientId, (this.generations.get(event.patientId) ?? 0) + 1);
       if (this.decisions.size > 100_000) this.decisions.clear();
     }
-    for (const group of this.groups.values()) if (group.topic.eventTypes.includes(event.type)) group.offer(event);
+    const offer = (group: Group) => {
+      if (group.topic.eventTypes.includes(event.type)) group.offer(event);
+    };
+    this.unroutedGroups.forEach(offer);
+    if (event.patientId) this.groupsByPatient.get(event.patientId)?.forEach(offer);
   }
 
   readReplay(after: bigint, topic: Topic): Promise<DomainEvent[]> {

@@ -21,6 +21,12 @@ export interface Topic {
   roles: readonly Role[];
   validateArgs?(args: Record<string, unknown>): void;
   matches(event: DomainEvent, args: Record<string, unknown>, principal: Principal): boolean;
+  /**
+   * The one patient a subscription's events are about, when its arguments name one
+   * (`matches` then holds only for that patient's events): its group is offered only
+   * that patient's events, so an organization's thousands of groups are not all offered every event.
+   */
+  patientOf?(args: Record<string, unknown>): string | null;
   root(event: DomainEvent): Record<string, unknown>;
   authorize(auth: Authorizer, principal: Principal, authorization: string, event: DomainEvent): Promise<boolean>;
 }
@@ -127,6 +133,7 @@ export const TOPICS: Record<string, Topic> = {
     },
     matches: (e, args) =>
       (!args.patientId || e.patientId === args.patientId) && (!args.carePlanId || (e.payload as Payload).carePlanId === args.carePlanId),
+    patientOf: (args) => str(args.patientId),
     root: carePlanRoot,
     authorize: memberOfPatientTeam,
   },
@@ -143,6 +150,7 @@ export const TOPICS: Record<string, Topic> = {
     eventTypes: ['ReferralStatusChanged'],
     roles: CARE_TEAM_ROLES,
     matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    patientOf: (args) => str(args.patientId),
     root: referralRoot,
     authorize: memberOfPatientTeam,
   },
@@ -151,6 +159,7 @@ export const TOPICS: Record<string, Topic> = {
     eventTypes: ['AssessmentSafetyFlagRaised'],
     roles: CARE_TEAM_ROLES,
     matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    patientOf: (args) => str(args.patientId),
     root: safetyFlagRoot,
     authorize: memberOfPatientTeam,
   },
@@ -159,6 +168,7 @@ export const TOPICS: Record<string, Topic> = {
     eventTypes: ['SocialNeedRecorded', 'SocialNeedRescreened', 'SocialNeedStatusChanged', 'SocialNeedReferralOutcomeRecorded'],
     roles: CARE_TEAM_ROLES,
     matches: (e, args) => !args.patientId || e.patientId === args.patientId,
+    patientOf: (args) => str(args.patientId),
     root: socialNeedRoot,
     authorize: memberOfPatientTeam,
   },
