@@ -249,6 +249,9 @@ const APPEND_MANY = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
          WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, n)
    ORDER BY r.n`;
 
+/** Positions, in a record's parameter row, of the list columns (roles, entities, patients): JSON text in APPEND_MANY. */
+const LIST_COLUMNS = new Set([5, 9, 10]);
+
 /** Appends records (in the caller's transaction when `db` is a transaction's manager). */
 export async function appendAudit(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0 || config.audit === 'off') return;
@@ -261,8 +264,7 @@ export async function appendAudit(db: Queryable, records: readonly AuditRecord[]
     return;
   }
   const rows = records.map(row);
-  const LISTS = new Set([5, 9, 10]);
-  await db.query(APPEND_MANY, rows[0].map((_, c) => rows.map((v) => (LISTS.has(c) ? JSON.stringify(v[c]) : v[c]))));
+  await db.query(APPEND_MANY, rows[0].map((_, c) => rows.map((v) => (LIST_COLUMNS.has(c) ? JSON.stringify(v[c]) : v[c]))));
 }
 
 /** Most records one INSERT carries; a longer queue is written in several. */
@@ -513,11 +515,13 @@ export interface AuditChainReport {
 
 /** One sealing pass (`wait`: queue for the lock instead of leaving it to whoever holds it); the number of records sealed. */
 export async function sealAuditTrail(db: Queryable, wait = false): Promise<number> {
-  const res = (await db.query(`SELECT ${AUDIT_SCHEMA}.seal_audit_events($1, $2) AS sealed`, [SEAL_BATCH, wait])) as { sealed: number }[] | { rows: { sealed: number }[] };
-  return (Array.isArray(res) ? res : res.rows)[0].sealed;
+  return rowsOf<{ sealed: number }>(await db.query(`SELECT ${AUDIT_SCHEMA}.seal_audit_events($1, $2) AS sealed`, [SEAL_BATCH, wait]))[0].sealed;
 }
 
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows);
+/** Rows from a TypeORM DataSource (an array) or a pg pool or client (`{ rows }`). */
+function rowsOf<T>(res: unknown): T[] {
+  return Array.isArray(res) ? res : (res as { rows: T[] }).rows;
+}
 
 /**
  * Seals what is pending, then recomputes every seal in order: each must follow the
