@@ -1,5 +1,6 @@
 /**
- * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 24 --seconds 1 --concurrency 8 --keep]`
+ * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 24 --seconds 1 --concurrency 8 --only worklist --keep]`
+ * (`--only`: the cases whose name holds that text)
  *
  * What the audit trail costs a read (issue 10 target: < 15 % at p50), on the hub as it
  * ships: two whole hubs side by side on one seeded database, each four subgraph
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '100' },
       concurrency: { type: 'string', default: '8' },
+      only: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -174,10 +176,11 @@ async function main(): Promise<void> {
     console.log(`one chart request through the gateway wrote ${written.on} audit records with audit on, ${written.off} with it off`);
     if (written.on < 4 || written.off !== 0) throw new Error('the hubs do not audit as configured: the comparison would mean nothing');
 
-    for (const c of cases) for (const mode of ['on', 'off'] as const) for (let i = 0; i < Number(values.warmup); i++) await send(c, mode, i);
+    const measured = cases.filter((c) => !values.only || c.name.includes(values.only));
+    for (const c of measured) for (const mode of ['on', 'off'] as const) for (let i = 0; i < Number(values.warmup); i++) await send(c, mode, i);
 
     const table: { name: string; load: string; on: number[]; off: number[]; cpu?: Record<Mode, { hub: number; db: number }> }[] = [];
-    for (const c of cases) {
+    for (const c of measured) {
       const one = { name: c.name, load: 'one at a time', on: [] as number[], off: [] as number[] };
       for (let i = 0; i < pairs; i++) {
         for (const mode of (i % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as Mode[]) one[mode].push(await send(c, mode, i >> 1));
