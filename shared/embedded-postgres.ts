@@ -223,11 +223,12 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
     initCluster(place.bin, dir);
   }
-  // A previous run killed with SIGKILL leaves a stale postmaster.pid behind.
+  // A previous run killed with SIGKILL leaves a stale postmaster.pid behind; a live one is the server of a hub already running.
   const pid = path.join(dir, 'postmaster.pid');
   if (fs.existsSync(pid)) {
     const owner = Number(fs.readFileSync(pid, 'utf8').split('\n')[0]);
-    if (!isAlive(owner)) fs.rmSync(pid);
+    if (isAlive(owner)) return joinRunningServer(pid, options.port);
+    fs.rmSync(pid);
   }
   const server = await startServer(place.bin, dir, options.port, options.onLog);
   return {
@@ -246,12 +247,33 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   };
 }
 
+/**
+ * The data directory's server is already running — `npm start` in another terminal —
+ * so a script beside it (`npm run audit:verify`, the seed, a token) uses that server
+ * and leaves it running: a second postmaster on the same directory would be refused.
+ * Waits while it is still starting (postmaster.pid's status line, PostgreSQL 10+).
+ */
+async function joinRunningServer(pidFile: string, fallbackPort: number): Promise<EmbeddedDatabase> {
+  const until = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const lines = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').split('\n') : [];
+    if (lines.length === 0) throw new Error(`the embedded PostgreSQL of ${path.dirname(pidFile)} stopped while this script waited for it`);
+    if (lines[7]?.trim() === 'ready') {
+      const port = Number(lines[3]) || fallbackPort;
+      return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: async () => undefined };
+    }
+    if (Date.now() > until) throw new Error(`the embedded PostgreSQL of ${path.dirname(pidFile)} is running but was not ready within ${START_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: it exists, under another user (the postgres user, when this script is not root).
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -6,7 +6,7 @@
  * own: exit 0, subscribers get their last message and a 1001 close, no database
  * session left behind, PostgreSQL stopped last.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -185,6 +185,17 @@ it('npm start stops on Ctrl-C: services first, embedded PostgreSQL last, exit 0,
   try {
     expect(fs.existsSync(pidFile)).toBe(true);
     postgresPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    expect((await fetch(hub.match[1].replace(/\/graphql$/, '/ready'))).status).toBe(200);
+
+    // A privacy officer verifies the trail while the hub runs: the script joins the hub's PostgreSQL and leaves it running.
+    const verified = await new Promise<{ code: number; out: string }>((resolve) => {
+      const env = { ...process.env, DATABASE_URL: '', HUB_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), NODE_ENV: 'production' };
+      execFile(process.execPath, [path.join(__dirname, '..', 'dist', 'scripts', 'audit-verify.js')], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+    });
+    expect(verified.out).toMatch(/audit trail intact/);
+    expect(verified.code).toBe(0);
+    expect(() => process.kill(postgresPid!, 0)).not.toThrow();
     expect((await fetch(hub.match[1].replace(/\/graphql$/, '/ready'))).status).toBe(200);
 
     process.kill(-hub.child.pid!, 'SIGINT');
