@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AuditPurpose } from './audit';
-import { decide, mayBreakTheGlass, PatientData, RefusalReason, Relationship, renderAccessTable } from './access-policy';
-import { Role, type Principal } from './auth';
+import { decide, mayBreakTheGlass, PATIENT_DATA, PatientData, readProfile, RefusalReason, Relationship, RELATIONSHIPS, renderAccessTable } from './access-policy';
+import { ALL_ROLES, Role, type Principal } from './auth';
 
 const as = (...roles: Role[]): Principal => ({ sub: 'p', roles, org: roles.includes(Role.PARTNER_STAFF) ? 'org-1' : undefined });
 
@@ -64,6 +64,29 @@ describe('decide', () => {
       expect(decide(as(role), PatientData.WORKLIST, 'read', Relationship.MEMBER)).toMatchObject({ allowed: false, reason: RefusalReason.ROLE_NOT_ALLOWED });
     }
     expect(decide(as(Role.PARTNER_STAFF), PatientData.REFERRALS, 'read', Relationship.MEMBER)).toMatchObject({ allowed: false, reason: RefusalReason.PARTNER_CONTRACT_ONLY });
+  });
+});
+
+describe('readProfile', () => {
+  const reads = (p: Principal) => PATIENT_DATA.flatMap((data) => RELATIONSHIPS.map((rel) => JSON.stringify(decide(p, data, 'read', rel))));
+
+  it('puts clinicians whose every read is decided alike together, and the care coordinator (population worklist) apart', () => {
+    const clinicians = [Role.NURSE, Role.PHYSICIAN, Role.SOCIAL_WORKER, Role.PHARMACIST, Role.DIETITIAN, Role.COMMUNITY_HEALTH_WORKER];
+    expect(new Set(clinicians.map((r) => readProfile(as(r)))).size).toBe(1);
+    expect(readProfile(as(Role.CARE_COORDINATOR))).not.toBe(readProfile(as(Role.NURSE)));
+    expect(readProfile(as(Role.NURSE, Role.CARE_COORDINATOR))).toBe(readProfile(as(Role.CARE_COORDINATOR)));
+  });
+
+  it('never joins two principals whose reads differ, and keeps every other role apart by its exact roles', () => {
+    const principals = [...ALL_ROLES.map((r) => as(r)), ...ALL_ROLES.flatMap((a) => ALL_ROLES.filter((b) => b > a).map((b) => as(a, b)))];
+    for (const a of principals) for (const b of principals) {
+      if (readProfile(a) !== readProfile(b)) continue;
+      expect(reads(a)).toEqual(reads(b));
+      const clinicalOnly = (p: Principal) => p.roles.every((r) => [Role.CARE_COORDINATOR, Role.NURSE, Role.PHYSICIAN, Role.SOCIAL_WORKER, Role.PHARMACIST, Role.DIETITIAN, Role.COMMUNITY_HEALTH_WORKER].includes(r));
+      if (!clinicalOnly(a) || !clinicalOnly(b)) expect([...a.roles].sort()).toEqual([...b.roles].sort());
+    }
+    expect(readProfile(as(Role.ADMIN))).not.toBe(readProfile(as(Role.ANALYST)));
+    expect(readProfile(as(Role.NURSE, Role.ADMIN))).not.toBe(readProfile(as(Role.NURSE)));
   });
 });
 

@@ -164,6 +164,26 @@ export function decide(p: Principal, data: PatientData, op: AccessOperation, rel
   return refuse(RefusalReason.ROLE_NOT_ALLOWED, `Your role may not ${what}: ${MEMBER_WRITERS[data].join(', ') || 'nobody'} may`, 'member:role');
 }
 
+/**
+ * Principals whose reads the hub answers alike, as a key: live subscribers with one
+ * operation and one read profile share one execution per event (gateway/live/subscriptions.ts),
+ * as a 5-person team of five roles would otherwise cost five. For a principal of clinical
+ * roles only it is what `decide` answers to every read (data × relationship): the one
+ * place a read depends on which clinical role asks (a care coordinator's population
+ * worklist) — the other role checks on read paths (directory, KPI targets, care-team
+ * staff) admit every clinical role alike, and only writes tell nurse from physician.
+ * Any other role keeps its exact roles: read paths name admins, analysts, integrations,
+ * privacy officers and partner staff one by one.
+ */
+export function readProfile(p: Principal): string {
+  if (p.roles.length === 0 || !p.roles.every((r) => CLINICAL_ROLES.includes(r))) return `roles:${[...p.roles].sort().join(',')}`;
+  const reads = PATIENT_DATA.flatMap((data) => RELATIONSHIPS.map((rel) => {
+    const d = decide(p, data, 'read', rel);
+    return d.allowed ? d.purpose : '-';
+  }));
+  return `reads:${reads.join(',')}`;
+}
+
 /** Roles that may break the glass: clinicians (never partners, analysts, integrations). */
 export const mayBreakTheGlass = (p: Principal) => isClinical(p) && !has(p, Role.PARTNER_STAFF);
 

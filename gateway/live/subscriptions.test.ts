@@ -266,3 +266,17 @@ it("offers a patient's event only to the groups following that patient, and to t
   expect(m.groupCount).toBe(0);
   m.close();
 });
+
+it('serves clinicians who read alike from one execution per event, a care coordinator from its own', async () => {
+  const world = new World();
+  const m = managerFor(world, fakeExecutor({ resolve: (p) => ok(p) }));
+  const team = [nurse, { sub: 'physician-1', roles: [Role.PHYSICIAN] }, { sub: 'pharmacist-1', roles: [Role.PHARMACIST] }, { sub: 'coordinator-1', roles: [Role.CARE_COORDINATOR] }];
+  const followers = await Promise.all(team.map((p) => follow(m, undefined, p)));
+  expect(m.groupCount).toBe(2);
+  const executions = m.stats.executions;
+  world.commit();
+  await until(() => followers.every((f) => f.results.length === 1));
+  expect(m.stats.executions - executions).toBe(2);
+  for (const f of followers) await f.stream.return?.(undefined);
+  m.close();
+});

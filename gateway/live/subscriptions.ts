@@ -20,6 +20,7 @@ import type { ExecutionResult } from 'graphql';
 import { AuditPurpose, describeSelection, type AuditRecord, type AuditWriter } from '../../shared/audit';
 import type { Endpoint } from '../../shared/internal-token';
 import { GraphQLError } from 'graphql';
+import { readProfile } from '../../shared/access-policy';
 import { hasRole, isAdmin, Role, type Principal } from '../../shared/auth';
 import { config } from '../../shared/config';
 import { badInput, forbidden } from '../../shared/errors';
@@ -442,7 +443,8 @@ export class SubscriptionManager {
     if (after !== null) await this.assertReplayable(after);
 
     // `after` is not in the key (the executor strips it): resumed subscribers share their group's execution once caught up.
-    const key = `${prepared.key}\u0000${[...principal.roles].sort().join(',')}\u0000${principal.org ?? ''}`;
+    // Members read alike (shared/access-policy.ts readProfile): a nurse and a physician of one team share an execution.
+    const key = `${prepared.key}\u0000${readProfile(principal)}\u0000${principal.org ?? ''}`;
     let group = this.groups.get(key);
     if (!group) {
       // Members share the operation and its variables (the key), so the patient they follow is the group's.
