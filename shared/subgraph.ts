@@ -20,7 +20,7 @@ import { CreateCareRelationships1733000000100, startRelationshipConsumer } from 
 import { config, type SubgraphName } from './config';
 import { createCallerVerifier, type Caller } from './internal-token';
 import { assertPartnerSelection, partnerCoordinates } from './partner-fields';
-import { createServiceDataSource, createWatchedPool, databaseReadiness, migrate, type QueryCounter } from './database';
+import { createServiceDataSource, databaseReadiness, migrate, type QueryCounter } from './database';
 import { createEventTransport, migrateEventLog, type EventTransport } from './events';
 import { Loaders } from './federation';
 import { startHttpService, type RunningHttpService } from './http';
@@ -109,8 +109,9 @@ export async function openSubgraphDatabase(m: SubgraphModule, url: string, count
  * audit records of its reads written before the answer leaves — if they cannot be
  * written, the request fails instead (nothing served unrecorded).
  */
-function trustPlugin(schema: GraphQLSchema, audit: AuditWriter): ApolloServerPlugin<SubgraphContext> {
+function trustPlugin(schema: GraphQLSchema, db: DataSource): ApolloServerPlugin<SubgraphContext> {
   const partnerFields = partnerCoordinates(schema);
+  const audit = new AuditWriter(db);
   return {
     async requestDidStart() {
       return {
@@ -147,9 +148,6 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
   // TypeORM's postgres driver keeps its node-postgres pool as `master`: its use is a /metrics gauge.
   const unwatchPool = watchPool(m.name, (ds.driver as unknown as { master: PoolStats }).master);
   const schema = await m.buildSchema();
-  // Read records go through a group-commit writer with at most one INSERT in flight: on a connection of its own,
-  // that commit never queues behind the data queries of the very requests waiting for it (the data pool is busiest then).
-  const { pool: auditPool } = createWatchedPool({ name: `${m.name}-audit`, connectionString: o.databaseUrl, max: 1 });
   const verify = createCallerVerifier();
   const limits = graphqlLimits('subgraph');
   const transport = createEventTransport(o.databaseUrl);
@@ -166,7 +164,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
       name: m.name,
       log,
       // Query limits again here (shared/limits.ts), wider than the gateway's so its query plans always pass.
-      apollo: { schema, ...limits, plugins: [ApolloServerPluginInlineTraceDisabled(), ...limits.plugins, trustPlugin(schema, new AuditWriter(auditPool))] },
+      apollo: { schema, ...limits, plugins: [ApolloServerPluginInlineTraceDisabled(), ...limits.plugins, trustPlugin(schema, ds)] },
       // Only the gateway can sign the caller token (shared/internal-token.ts): a user's own token is refused here.
       context: async (req) => {
         const caller = await verify(bearerToken(req.headers.authorization));
@@ -196,7 +194,6 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
     stop: async () => {
       await http.stop();
       await Promise.all([sealer, ...workers].map((w) => w.stop()));
-      await auditPool.end();
       unwatchPool();
       await ds.destroy();
     },
