@@ -206,9 +206,68 @@ export class SealAuditTrail1733000000200 implements MigrationInterface {
   }
 }
 
+/**
+ * The same seals, cheaper to make: a pass chains its records in the loop (the hash is
+ * sequential by nature) but appends their seals in one INSERT, and finds the holes it
+ * passed over by a set difference. Sealing was most of the database's cost per
+ * record (72 µs against 20–28 µs for the INSERT of the record itself, in batches),
+ * as one INSERT per seal and a per-position scan of the batch.
+ */
+export class BatchAuditSeals1733000000300 implements MigrationInterface {
+  name = 'BatchAuditSeals1733000000300';
+  async up(q: QueryRunner): Promise<void> {
+    const a = AUDIT_SCHEMA;
+    await q.query(`CREATE OR REPLACE FUNCTION ${a}.seal_audit_events(batch int, wait boolean) RETURNS int LANGUAGE plpgsql AS $$
+      DECLARE
+        last_seal bigint;
+        prev text;
+        top bigint;
+        r record;
+        positions bigint[] := '{}';
+        prevs text[] := '{}';
+        links text[] := '{}';
+      BEGIN
+        IF wait THEN PERFORM pg_advisory_xact_lock(${SEAL_LOCK});
+        ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK}) THEN RETURN 0;
+        END IF;
+        SELECT s.seal, s.hash INTO last_seal, prev FROM ${a}.audit_seal s ORDER BY s.seal DESC LIMIT 1;
+        last_seal := coalesce(last_seal, 0);
+        prev := coalesce(prev, '${GENESIS}');
+        SELECT coalesce(max(s.position), 0) INTO top FROM ${a}.audit_seal s;
+        FOR r IN
+          SELECT c.* FROM (
+            SELECT e.* FROM ${a}.audit_event e WHERE e.position > top
+            UNION ALL
+            SELECT e.* FROM ${a}.audit_hole h JOIN ${a}.audit_event e ON e.position = h.position
+          ) c ORDER BY c.position LIMIT batch
+        LOOP
+          prevs := prevs || prev;
+          prev := ${HASH_OF('prev', 'r')};
+          links := links || prev;
+          positions := positions || r.position;
+        END LOOP;
+        IF cardinality(positions) > 0 THEN
+          INSERT INTO ${a}.audit_seal (seal, position, prev_hash, hash)
+            SELECT last_seal + u.n, u.position, u.prev_hash, u.hash FROM unnest(positions, prevs, links) WITH ORDINALITY AS u(position, prev_hash, hash, n);
+          DELETE FROM ${a}.audit_hole WHERE position = ANY (positions);
+          INSERT INTO ${a}.audit_hole (position)
+            SELECT p FROM generate_series(top + 1, (SELECT max(x) FROM unnest(positions) x)) p
+            EXCEPT SELECT unnest(positions)
+            ON CONFLICT DO NOTHING;
+        END IF;
+        -- A position whose record has not appeared in an hour is given up (verification reports a record that appears later).
+        DELETE FROM ${a}.audit_hole WHERE noticed_at < clock_timestamp() - interval '${NEVER_SEALED_AFTER}';
+        RETURN cardinality(positions);
+      END $$`);
+  }
+  async down(): Promise<void> {
+    throw new Error('the audit trail is not downgraded: its seals would be lost');
+  }
+}
+
 /** Creates or upgrades the audit trail; every service calls it at start-up. */
 export async function migrateAuditTrail(url: string): Promise<void> {
-  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000, SealAuditTrail1733000000200], poolSize: 1 });
+  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000, SealAuditTrail1733000000200, BatchAuditSeals1733000000300], poolSize: 1 });
   await ds.initialize();
   try {
     await migrate(ds);
