@@ -71,6 +71,25 @@ const SEAL_BATCH = 2000;
 const NEVER_SEALED_AFTER = '1 hour';
 const GENESIS = '0'.repeat(64);
 
+/**
+ * How every version of `seal_audit_events` opens a pass (its PL/pgSQL, up to LOOP): one sealer at a time
+ * (`wait` queues for the lock), the last seal and highest sealed position, then the records
+ * committed above it and the holes whose records have appeared, in position order.
+ */
+const SEAL_PASS_OPENING = (a: string) => `        IF wait THEN PERFORM pg_advisory_xact_lock(${SEAL_LOCK});
+        ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK}) THEN RETURN 0;
+        END IF;
+        SELECT s.seal, s.hash INTO last_seal, prev FROM ${a}.audit_seal s ORDER BY s.seal DESC LIMIT 1;
+        last_seal := coalesce(last_seal, 0);
+        prev := coalesce(prev, '${GENESIS}');
+        SELECT coalesce(max(s.position), 0) INTO top FROM ${a}.audit_seal s;
+        FOR r IN
+          SELECT c.* FROM (
+            SELECT e.* FROM ${a}.audit_event e WHERE e.position > top
+            UNION ALL
+            SELECT e.* FROM ${a}.audit_hole h JOIN ${a}.audit_event e ON e.position = h.position
+          ) c ORDER BY c.position LIMIT batch`;
+
 export class CreateAuditTrail1733000000000 implements MigrationInterface {
   name = 'CreateAuditTrail1733000000000';
   async up(q: QueryRunner): Promise<void> {
@@ -170,19 +189,7 @@ export class SealAuditTrail1733000000200 implements MigrationInterface {
         link text;
         sealed bigint[] := '{}';
       BEGIN
-        IF wait THEN PERFORM pg_advisory_xact_lock(${SEAL_LOCK});
-        ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK}) THEN RETURN 0;
-        END IF;
-        SELECT s.seal, s.hash INTO last_seal, prev FROM ${a}.audit_seal s ORDER BY s.seal DESC LIMIT 1;
-        last_seal := coalesce(last_seal, 0);
-        prev := coalesce(prev, '${GENESIS}');
-        SELECT coalesce(max(s.position), 0) INTO top FROM ${a}.audit_seal s;
-        FOR r IN
-          SELECT c.* FROM (
-            SELECT e.* FROM ${a}.audit_event e WHERE e.position > top
-            UNION ALL
-            SELECT e.* FROM ${a}.audit_hole h JOIN ${a}.audit_event e ON e.position = h.position
-          ) c ORDER BY c.position LIMIT batch
+${SEAL_PASS_OPENING(a)}
         LOOP
           last_seal := last_seal + 1;
           link := ${HASH_OF('prev', 'r')};
@@ -227,19 +234,7 @@ export class BatchAuditSeals1733000000300 implements MigrationInterface {
         prevs text[] := '{}';
         links text[] := '{}';
       BEGIN
-        IF wait THEN PERFORM pg_advisory_xact_lock(${SEAL_LOCK});
-        ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK}) THEN RETURN 0;
-        END IF;
-        SELECT s.seal, s.hash INTO last_seal, prev FROM ${a}.audit_seal s ORDER BY s.seal DESC LIMIT 1;
-        last_seal := coalesce(last_seal, 0);
-        prev := coalesce(prev, '${GENESIS}');
-        SELECT coalesce(max(s.position), 0) INTO top FROM ${a}.audit_seal s;
-        FOR r IN
-          SELECT c.* FROM (
-            SELECT e.* FROM ${a}.audit_event e WHERE e.position > top
-            UNION ALL
-            SELECT e.* FROM ${a}.audit_hole h JOIN ${a}.audit_event e ON e.position = h.position
-          ) c ORDER BY c.position LIMIT batch
+${SEAL_PASS_OPENING(a)}
         LOOP
           prevs := prevs || prev;
           prev := ${HASH_OF('prev', 'r')};
