@@ -61,7 +61,8 @@ const CHART = `query PatientChart($id: ID!) { patient(id: $id) { ${PATIENT_PART}
 const CHART_PATIENTS = `query PatientChart($id: ID!) { patient(id: $id) { ${PATIENT_PART} } }`;
 
 type Mode = 'on' | 'off';
-interface Case { name: string; at: 'gateway' | 'patients'; query: string; requests: { token: string; variables: Record<string, unknown> }[] }
+/** `token` per request: caller tokens live 5 minutes (shared/internal-token.ts), so the signer renews them as the gateway would. */
+interface Case { name: string; at: 'gateway' | 'patients'; query: string; requests: { token: () => Promise<string>; variables: Record<string, unknown> }[] }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -134,15 +135,20 @@ async function main(): Promise<void> {
     if (charts.length < concurrency) throw new Error(`the demo team looks after ${charts.length} patients; --concurrency ${concurrency} needs as many`);
     // Every client is a different caller (the gateway never merges two callers' fetches), as real users are.
     const sign = createInternalTokenSigner();
-    const callerToken = async (p: { sub: string; roles: Role[] }) => sign({ principal: { ...p, expiresAt: new Date(Date.now() + 8 * 3600_000) }, endpoint: 'clinical', channel: 'http' });
+    const expiresAt = new Date(Date.now() + 8 * 3600_000);
+    const callerToken = async (p: { sub: string; roles: Role[] }) => () => sign({ principal: { ...p, expiresAt }, endpoint: 'clinical', channel: 'http' });
+    const userToken = async (p: { sub: string; roles: Role[] }) => {
+      const token = await mintDevToken({ ...p, expiresIn: '8h' });
+      return () => Promise.resolve(token);
+    };
     const clients = Array.from({ length: concurrency }, (_, i) => i);
     const coordinators = clients.map((i) => ({ sub: `bench-coordinator-${i + 1}`, roles: [Role.CARE_COORDINATOR] }));
     const chartReaders = clients.map((i) => ({ member: members[i % members.length], patientId: charts[i].id as string }));
     const cases: Case[] = [
       { name: 'population worklist, 25 rows (a care coordinator each), through the gateway', at: 'gateway', query: WORKLIST,
-        requests: await Promise.all(coordinators.map(async (p) => ({ token: await mintDevToken({ ...p, expiresIn: '8h' }), variables: { first: 25 } }))) },
+        requests: await Promise.all(coordinators.map(async (p) => ({ token: await userToken(p), variables: { first: 25 } }))) },
       { name: 'patient chart, 4 subgraphs (a team member each, own patient), through the gateway', at: 'gateway', query: CHART,
-        requests: await Promise.all(chartReaders.map(async (r) => ({ token: await mintDevToken({ ...r.member, expiresIn: '8h' }), variables: { id: r.patientId } }))) },
+        requests: await Promise.all(chartReaders.map(async (r) => ({ token: await userToken(r.member), variables: { id: r.patientId } }))) },
       { name: 'population worklist at the patients subgraph alone', at: 'patients', query: WORKLIST,
         requests: await Promise.all(coordinators.map(async (p) => ({ token: await callerToken(p), variables: { first: 25 } }))) },
       { name: "patient chart's patients part at the patients subgraph alone", at: 'patients', query: CHART_PATIENTS,
@@ -150,7 +156,8 @@ async function main(): Promise<void> {
     ];
     const send = async (c: Case, mode: Mode, client = 0): Promise<number> => {
       const hub = hubs[mode];
-      const { token, variables } = c.requests[client % c.requests.length];
+      const { token: tokenOf, variables } = c.requests[client % c.requests.length];
+      const token = await tokenOf();
       const t0 = performance.now();
       const res = await (c.at === 'gateway' ? hub.gateway : hub.patients).request({
         path: c.at === 'gateway' ? '/graphql' : hub.patientsPath,
