@@ -1,4 +1,4 @@
-/** The gateway for the live benchmarks, alone in its process so its memory and CPU can be measured (IPC: 'memory' → after a full GC; 'live' → subscription groups, subscribers and executions so far). */
+/** The gateway for the live benchmarks, alone in its process so its memory and CPU can be measured (IPC: 'memory' → after a full GC; 'live' → subscription groups, subscribers, those still catching up, and the live layer's counters so far). */
 import 'reflect-metadata';
 import { startGateway } from '../gateway/server';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
       process.send!({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external, connections: gateway.subscriptions().subscriberCount });
     } else if (m.cmd === 'live') {
       const live = gateway.subscriptions();
-      process.send!({ type: 'live', groups: live.groupCount, subscribers: live.subscriberCount, executions: live.stats.executions });
+      process.send!({ type: 'live', groups: live.groupCount, subscribers: live.subscriberCount, catchingUp: live.catchingUpCount, ...live.stats });
     } else if (m.cmd === 'stop') {
       await gateway.stop();
       process.exit(0);

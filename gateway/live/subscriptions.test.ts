@@ -280,3 +280,34 @@ it('serves clinicians who read alike from one execution per event, a care coordi
   for (const f of followers) await f.stream.return?.(undefined);
   m.close();
 });
+
+it('works ahead while catching up: later events execute while an earlier one waits, and delivery stays in order', async () => {
+  const world = new World();
+  for (let i = 0; i < 12; i++) world.commit();
+  // Event 2 answers only on its second try (after a backoff); every execution is held a moment, so overlapping ones are seen together.
+  let inFlight = 0;
+  let most = 0;
+  const executed: string[] = [];
+  const m = managerFor(world, fakeExecutor({
+    resolve: async (p, n) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      executed.push(p);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight -= 1;
+      return p === '2' && n === 0 ? down : ok(p);
+    },
+  }));
+  const s = await follow(m, '0');
+  await until(() => s.positions().length === 12);
+  expect(s.positions()).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+  expect(s.results.every((r) => !r.errors)).toBe(true);
+  // Several executions were in flight at once, and events after 2 were executed before 2's retry delivered it.
+  expect(most).toBeGreaterThan(1);
+  expect(executed.indexOf('5')).toBeLessThan(executed.lastIndexOf('2'));
+  // Each event executed once, event 2 twice (its retry): staging ahead never executes an event again.
+  expect(executed.filter((p) => p !== '2').sort()).toEqual(['1', '10', '11', '12', '3', '4', '5', '6', '7', '8', '9']);
+  await until(() => m.catchingUpCount === 0);
+  await s.stream.return!();
+  m.close();
+});

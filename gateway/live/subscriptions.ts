@@ -42,6 +42,15 @@ const REPLAY_BATCH = 200;
  * own, so a subscriber resuming from days ago never holds up one that missed a minute.
  */
 const LANE_WINDOW = 1_000n;
+/**
+ * A lane stages this many events ahead of the one it delivers: their authorization,
+ * execution and delivery records run while earlier ones are delivered (delivery stays
+ * in order, and each event's records are durable before it is sent), so catching up
+ * costs about one execution and one commit, not one of each per event, and the
+ * records of several events share an INSERT. A member that closes, or ends waiting
+ * for an earlier event, within the window keeps the records of what was staged for it.
+ */
+const LOOK_AHEAD = 8;
 /** Retry delays for an event a subgraph could not resolve: doubling from the first to the cap, jittered. */
 const RETRY_FIRST_MS = 100;
 const RETRY_CAP_MS = 2_000;
@@ -342,12 +351,22 @@ class Lane {
           await this.manager.outwait(participants, readFailures++, reason);
           continue;
         }
-        for (const event of batch) {
+        const staged: Promise<Staged>[] = [];
+        const stageThrough = (last: number) => {
+          for (let j = staged.length; j <= Math.min(last, batch.length - 1); j++) {
+            const position = BigInt(batch[j].id);
+            const next = this.manager.stage(this.group, participants.filter((s) => !s.closed && position > s.through), batch[j]);
+            next.catch(() => undefined); // awaited in turn below (a failure there ends the lane's members, as before)
+            staged.push(next);
+          }
+        };
+        for (const [i, event] of batch.entries()) {
+          stageThrough(i + LOOK_AHEAD);
           const position = BigInt(event.id);
-          let waiting = participants.filter((s) => !s.closed && position > s.through);
-          for (let attempt = 0; waiting.length > 0; attempt++) {
-            const failed = await this.manager.serve(this.group, waiting, event);
-            waiting = failed.length ? await this.manager.outwait(failed, attempt, `event ${event.id} could not be resolved`) : [];
+          let failed = this.manager.finish(await staged[i]);
+          for (let attempt = 0; failed.length > 0; attempt++) {
+            const waiting = await this.manager.outwait(failed, attempt, `event ${event.id} could not be resolved`);
+            failed = waiting.length ? await this.manager.serve(this.group, waiting, event) : [];
           }
           this.position = position;
         }
@@ -374,6 +393,18 @@ class Lane {
 }
 
 interface CachedDecision { allowed: boolean; generation: number }
+
+/** An event staged for delivery (SubscriptionManager.stage): who it concerns and how, its execution, and whether its delivery records are durable. */
+interface Staged {
+  event: DomainEvent;
+  position: bigint;
+  unconcerned: Subscriber[];
+  denied: Subscriber[];
+  undecided: Subscriber[];
+  allowed: Subscriber[];
+  resolution: EventResolution | undefined;
+  recorded: boolean;
+}
 
 export class SubscriptionManager {
   readonly stats: LiveStats = { executions: 0, authorizations: 0, replayReads: 0, upstreamRetries: 0, upstreamEndings: 0 };
@@ -498,36 +529,51 @@ export class SubscriptionManager {
     return readEventsAfter(this.pool, after.toString(), REPLAY_BATCH, topic.eventTypes);
   }
 
-  /**
-   * Serves one event to subscribers of one group: settles those it does not concern,
-   * authorizes the rest, resolves it once and delivers it. Returns the subscribers it
-   * could not be served to yet (a subgraph did not answer), marked as stalled.
-   */
+  /** Serves one event to subscribers of one group; returns those it could not be served to yet (a subgraph did not answer), marked as stalled. */
   async serve(group: Group, targets: Subscriber[], event: DomainEvent): Promise<Subscriber[]> {
+    return this.finish(await this.stage(group, targets, event));
+  }
+
+  /**
+   * What serving an event takes, short of delivering it (no subscriber's position
+   * moves, so events can be staged ahead of the one delivered): which targets it
+   * concerns, their authorization, one execution for the group, and the delivery
+   * records, durable once `recorded` settles.
+   */
+  async stage(group: Group, targets: Subscriber[], event: DomainEvent): Promise<Staged> {
     const position = BigInt(event.id);
-    const matching: Subscriber[] = [];
-    for (const s of targets) {
-      if (s.topic.matches(event, s.args, s.principal)) matching.push(s);
-      else s.settle(position);
-    }
-    if (matching.length === 0) return [];
+    const matching = targets.filter((s) => s.topic.matches(event, s.args, s.principal));
+    const unconcerned = targets.filter((s) => !matching.includes(s));
     const decisions = await Promise.all(matching.map((s) => this.authorize(s, event)));
-    const allowed: Subscriber[] = [];
-    const failed: Subscriber[] = [];
-    matching.forEach((s, i) => {
-      if (s.closed) return;
-      if (decisions[i] === 'allowed') allowed.push(s);
-      else if (decisions[i] === 'denied') s.settle(position);
-      else failed.push(s);
-    });
+    const allowed = matching.filter((s, i) => decisions[i] === 'allowed' && !s.closed);
+    const staged: Staged = {
+      event, position, unconcerned,
+      denied: matching.filter((_, i) => decisions[i] === 'denied'),
+      undecided: matching.filter((_, i) => decisions[i] === 'unknown'),
+      allowed, resolution: undefined, recorded: false,
+    };
     if (allowed.length) {
-      const resolution = await group.resolve(allowed[0], event);
-      if (resolution.kind === 'resolved' && (await this.recordDeliveries(allowed, event))) {
-        for (const s of allowed) s.deliver(position, resolution.result);
-      } else if (resolution.kind === 'resolved') failed.push(...allowed);
-      else {
-        log.warn({ position: event.id, reason: resolution.reason }, 'an event could not be resolved; its subscribers retry it');
-        failed.push(...allowed);
+      staged.resolution = await group.resolve(allowed[0], event);
+      if (staged.resolution.kind === 'resolved') staged.recorded = await this.recordDeliveries(allowed, event);
+    }
+    return staged;
+  }
+
+  /**
+   * Delivers a staged event: settles the subscribers it does not concern or may not
+   * reach, delivers it to the rest when it resolved and its records are durable.
+   * Returns the subscribers it could not be served to yet, marked as stalled.
+   */
+  finish(st: Staged): Subscriber[] {
+    for (const s of st.unconcerned) s.settle(st.position);
+    for (const s of st.denied) s.settle(st.position);
+    const failed = st.undecided.filter((s) => !s.closed);
+    if (st.allowed.length) {
+      if (st.resolution?.kind === 'resolved' && st.recorded) {
+        for (const s of st.allowed) s.deliver(st.position, st.resolution.result);
+      } else {
+        if (st.resolution && st.resolution.kind !== 'resolved') log.warn({ position: st.event.id, reason: st.resolution.reason }, 'an event could not be resolved; its subscribers retry it');
+        failed.push(...st.allowed);
       }
     }
     const now = Date.now();
