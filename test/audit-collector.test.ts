@@ -6,7 +6,7 @@
  * when one cannot be written (the subgraph then withholds its answer).
  */
 import { Pool } from 'pg';
-import { AuditCollector, AuditPurpose, AuditWriter, migrateAuditTrail } from '../shared/audit';
+import { AuditCollector, AuditPurpose, AuditWriter, appendAudit, migrateAuditTrail, verifyAuditChain } from '../shared/audit';
 import { Role } from '../shared/auth';
 import { createTestDatabase } from './support/hub';
 import { eventually } from './support/live';
@@ -83,4 +83,19 @@ test('a collector without a writer (live deliveries, tests) writes only at flush
   expect(await recordsOf('wave-4')).toEqual([]);
   await audit.flush(writer);
   expect(await recordsOf('wave-4')).toHaveLength(1);
+});
+
+test('records written together keep every list element exactly, whatever its characters', async () => {
+  const awkward = ['plain', 'with space', 'comma,inside', '{braces}', 'quote"d', 'back\\slash', 'NULL', '', 'Ünïcode ✓', 'Patient{familyName,id}'];
+  const record = (i: number) => ({
+    requestId: `lists-${i}`, service: 'gateway', endpoint: 'clinical' as const, channel: 'subscription' as const,
+    principal: { sub: `nurse-${i}`, roles: [Role.NURSE, Role.PHYSICIAN] }, action: 'read' as const, operation: 'Follow',
+    entities: awkward, patientIds: [...awkward].reverse(), purpose: AuditPurpose.TREATMENT,
+  });
+  await appendAudit(pool, [record(1), record(2), record(3)]);
+  const rows = (await pool.query(`SELECT request_id, actor_roles, entities, patient_ids FROM hub_audit.audit_event WHERE request_id LIKE 'lists-%' ORDER BY position`)).rows;
+  // The writer stores each list deduplicated and sorted, as a single record's INSERT does.
+  const stored = [...new Set(awkward)].sort();
+  expect(rows).toEqual([1, 2, 3].map((i) => ({ request_id: `lists-${i}`, actor_roles: [Role.NURSE, Role.PHYSICIAN], entities: stored, patient_ids: stored })));
+  expect((await verifyAuditChain(pool)).brokenAt).toBeNull();
 });
