@@ -311,3 +311,25 @@ it('works ahead while catching up: later events execute while an earlier one wai
   await s.stream.return!();
   m.close();
 });
+
+it('lets a subscriber that resumes while a lane is mid-batch in at once, instead of after the whole batch', async () => {
+  const world = new World();
+  for (let i = 0; i < 60; i++) world.commit();
+  const m = managerFor(world, fakeExecutor({ resolve: async (p) => { await new Promise((r) => setTimeout(r, 15)); return ok(p); } }));
+  const first = await follow(m, '0', nurse, 'Bearer first');
+  await until(() => first.positions().length >= 10);
+  const second = await follow(m, '0', { sub: 'nurse-2', roles: [Role.NURSE] }, 'Bearer second');
+  await until(() => second.positions().length >= 1);
+  // The first subscriber's pass ended after what it had staged; both then went on together (the old lane made the newcomer wait for all 60).
+  expect(first.positions().length).toBeLessThan(60);
+  await until(() => first.positions().length === 60 && second.positions().length === 60);
+  const all = Array.from({ length: 60 }, (_, i) => String(i + 1));
+  expect(first.positions()).toEqual(all);
+  expect(second.positions()).toEqual(all);
+  // One execution per event for both (the group keeps results while it has lanes).
+  expect(m.stats.executions).toBe(60);
+  await until(() => m.catchingUpCount === 0);
+  await first.stream.return!();
+  await second.stream.return!();
+  m.close();
+});

@@ -320,12 +320,15 @@ class Group {
  */
 class Lane {
   readonly members = new Set<Subscriber>();
+  /** A member joined after this pass began: the pass ends once what it staged is delivered, and the next reads from the newcomer's position. */
+  private joined = false;
 
   constructor(private readonly group: Group, private readonly manager: SubscriptionManager, public position: bigint) {}
 
   add(s: Subscriber): void {
     this.members.add(s);
     s.lane = this;
+    this.joined = true;
     if (s.through < this.position) this.position = s.through;
   }
 
@@ -333,7 +336,9 @@ class Lane {
     let readFailures = 0;
     try {
       while (this.members.size > 0) {
-        // Members added while a batch is being served wait for the next read, which starts low enough for them.
+        // Members added while a batch is being served end that pass early (what it staged is delivered first, so
+        // no record is written twice); the next read starts low enough for them, and nobody waits out a whole batch.
+        this.joined = false;
         const participants = [...this.members].filter((s) => !s.closed);
         if (participants.length === 0) break;
         const from = lowest(participants.map((s) => s.through));
@@ -360,8 +365,12 @@ class Lane {
             staged.push(next);
           }
         };
+        let served = 0;
         for (const [i, event] of batch.entries()) {
-          stageThrough(i + LOOK_AHEAD);
+          // The first window is always staged, so a stream of newcomers cannot stop the lane's progress.
+          if (!this.joined || i === 0) stageThrough(i + LOOK_AHEAD);
+          if (i >= staged.length) break;
+          served = i + 1;
           const position = BigInt(event.id);
           let failed = this.manager.finish(await staged[i]);
           for (let attempt = 0; failed.length > 0; attempt++) {
@@ -372,7 +381,7 @@ class Lane {
         }
         // Every event of the batch is settled for every participant left (no stall outlives it). A short read
         // saw everything up to the head it began after: nothing else of ours lies at or below that head.
-        const settledTo = batch.length < REPLAY_BATCH ? headBefore : 0n;
+        const settledTo = served === batch.length && batch.length < REPLAY_BATCH ? headBefore : 0n;
         for (const s of participants) if (!s.closed) s.settle(settledTo);
         // Synchronous from the check to joining: no feed dispatch can slip between.
         const head = this.manager.feedHead;
