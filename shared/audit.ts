@@ -309,7 +309,7 @@ const APPEND_MANY = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
 const LIST_COLUMNS = new Set([5, 9, 10]);
 
 /** `{"a","b"}`: a text[] literal, every element quoted, backslash and double quote escaped (PostgreSQL's array input syntax). */
-export function textArrayLiteral(values: readonly string[]): string {
+function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 

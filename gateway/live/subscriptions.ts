@@ -551,8 +551,9 @@ export class SubscriptionManager {
    */
   async stage(group: Group, targets: Subscriber[], event: DomainEvent): Promise<Staged> {
     const position = BigInt(event.id);
-    const matching = targets.filter((s) => s.topic.matches(event, s.args, s.principal));
-    const unconcerned = targets.filter((s) => !matching.includes(s));
+    const matching: Subscriber[] = [];
+    const unconcerned: Subscriber[] = [];
+    for (const s of targets) (s.topic.matches(event, s.args, s.principal) ? matching : unconcerned).push(s);
     const decisions = await Promise.all(matching.map((s) => this.authorize(s, event)));
     const allowed = matching.filter((s, i) => decisions[i] === 'allowed' && !s.closed);
     const staged: Staged = {
