@@ -47,10 +47,13 @@ export async function freePort(): Promise<number> {
 export function startProcess(name: string, core: number | undefined, script: string, args: string[], env: Record<string, string>, logDir: string, root = PROJECT_ROOT): ChildProcess {
   const log = path.join(logDir, `${name}.log`);
   const out = fs.openSync(log, 'a');
-  const node = [process.execPath, path.join(root, 'dist', script), ...args];
+  // BENCH_CPU_PROF=dir: every process writes a V8 CPU profile there when it exits (named by its pid; the log names the pid).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, ...profile, path.join(root, 'dist', script), ...args];
   const [cmd, ...rest] = core === undefined ? node : ['taskset', '-c', String(core), ...node];
   const child = spawn(cmd, rest, { cwd: root, env: { NODE_ENV: 'production', ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
+  if (profile.length) fs.appendFileSync(path.join(logDir, 'pids'), `${child.pid} ${name}\n`);
   children.push({ name, child, log });
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`${name} exited (${signal ?? code}); its log: ${log}\n${tail(log)}`);

@@ -4,7 +4,8 @@
  * way the log is used and abused: records committing out of their numbering order, a
  * write rolled back after its record took a number, two sealers at once, a trail
  * chained by the old trigger upgraded in place, a seal relinked by hand, and a
- * backdated record slipped in around the numbering.
+ * backdated record slipped in around the numbering; and a pass's asynchronous commit
+ * kept to its own transaction.
  */
 import { Pool, type PoolClient } from 'pg';
 import { appendAudit, AuditPurpose, AuditSealer, CreateAuditTrail1733000000000, migrateAuditTrail, sealAuditTrail, verifyAuditChain, type AuditRecord } from '../shared/audit';
@@ -139,4 +140,27 @@ test('a trail chained by the old trigger keeps verifying after the upgrade, and 
   } finally {
     await legacy.drop();
   }
+});
+
+test('a sealing pass commits without waiting for disk, and the connection it ran on stays synchronous for everything else', async () => {
+  await appendAudit(pool, [record('sealed-asynchronously')]);
+  const c = await pool.connect();
+  try {
+    const setting = async () => (await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit as string;
+    expect(await setting()).toBe('on');
+    // Within the pass's transaction its commit is asynchronous (AsyncSealCommits: seals are derived from durable records) …
+    await c.query('BEGIN');
+    await sealAuditTrail(c, true);
+    expect(await setting()).toBe('off');
+    await c.query('COMMIT');
+    // … and after it, as after a pass run on its own (how AuditSealer runs it), the pooled connection commits durably again.
+    expect(await setting()).toBe('on');
+    await appendAudit(pool, [record('sealed-on-its-own')]);
+    await sealAuditTrail(c, true);
+    expect(await setting()).toBe('on');
+  } finally {
+    c.release();
+  }
+  expect(await sealOf('sealed-asynchronously')).toBeDefined();
+  expect(await sealOf('sealed-on-its-own')).toBeGreaterThan((await sealOf('sealed-asynchronously'))!);
 });
