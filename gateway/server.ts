@@ -31,6 +31,7 @@ import { gatewayCacheEvictions, gatewayCacheLookups, watchCache, watchLive, watc
 import { LiveExecutor } from './live/executor';
 import { EventFeed } from './live/feed';
 import { SubscriptionManager } from './live/subscriptions';
+import { LiveRelationships } from './live/relationships';
 import { attachLiveEndpoints, type LiveServer } from './live/ws';
 import { corsAllowlist, mountDevSignIn, serveConsole } from './console';
 import { mountPartnerEndpoint, PARTNER_PATH, refuseOnPartnerEndpoint, type PartnerEndpoint } from './partner-contract';
@@ -164,6 +165,8 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
     if (!['3F000', '42P01', '42883'].includes((err as { code?: string }).code ?? '')) log.warn({ err: (err as Error).message }, 'audit records could not be sealed; trying again');
   }).start();
   await feed.start();
+  // Care-team questions of live deliveries are answered here, from the gateway's own copy of the care relationships.
+  const relationships = new LiveRelationships(databaseUrl, feed);
 
   let executor: LiveExecutor | undefined;
   let manager: SubscriptionManager | undefined;
@@ -191,7 +194,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     executor = new LiveExecutor(coreSupergraphSdl, dataSource);
     if (manager) manager.replaceExecutor(executor);
-    else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'clinical' } });
+    else manager = new SubscriptionManager(executor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'clinical' }, relationships });
   });
 
   const limits = graphqlLimits('gateway');
@@ -301,6 +304,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
       await http.stop();
       await partner?.stop();
       await feed.stop();
+      await relationships.stop();
       await sealer.stop();
       for (const u of unwatch) u();
       await pool.end();

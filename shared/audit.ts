@@ -31,7 +31,7 @@ import { getNamedType, Kind, TypeInfo, visit, visitWithTypeInfo, type GraphQLSch
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Principal } from './auth';
 import { config } from './config';
-import { createServiceDataSource, migrate } from './database';
+import { createServiceDataSource, migrate, rowsOf } from './database';
 import type { Channel, Endpoint } from './internal-token';
 
 export const AUDIT_SCHEMA = 'hub_audit';
@@ -601,10 +601,6 @@ export async function sealAuditTrail(db: Queryable, wait = false): Promise<numbe
   return rowsOf<{ sealed: number }>(await db.query(`SELECT ${AUDIT_SCHEMA}.seal_audit_events($1, $2) AS sealed`, [SEAL_BATCH, wait]))[0].sealed;
 }
 
-/** Rows from a TypeORM DataSource (an array) or a pg pool or client (`{ rows }`). */
-function rowsOf<T>(res: unknown): T[] {
-  return Array.isArray(res) ? res : (res as { rows: T[] }).rows;
-}
 
 /**
  * Seals what is pending, then recomputes every seal in order: each must follow the

@@ -14,7 +14,8 @@
  */
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { Relationship } from './access-policy';
-import { startConsumer, type DomainEvent, type EventTransport } from './events';
+import { startConsumer, type DomainEvent, type PositionedConsumer, type EventTransport } from './events';
+import { rowsOf } from './database';
 import { isUuid } from './federation';
 
 export const RELATIONSHIP_EVENTS = [
@@ -97,13 +98,10 @@ export async function applyRelationshipEvent(m: EntityManager, schema: string, e
   }
 }
 
-export interface RelationshipConsumer {
-  caughtUp(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type RelationshipConsumer = PositionedConsumer;
 
-/** The consumer every subgraph runs (shared/subgraph.ts starts it). */
-export async function startRelationshipConsumer(ds: DataSource, transport: EventTransport): Promise<RelationshipConsumer> {
+/** The consumer every subgraph runs (shared/subgraph.ts starts it), and the gateway for live deliveries (`inBackground`: it serves while catching up). */
+export async function startRelationshipConsumer(ds: DataSource, transport: EventTransport, inBackground = false): Promise<RelationshipConsumer> {
   const schema = (ds.options as { schema: string }).schema;
   return startConsumer({
     ds,
@@ -111,6 +109,7 @@ export async function startRelationshipConsumer(ds: DataSource, transport: Event
     name: RELATIONSHIP_CONSUMER,
     types: RELATIONSHIP_EVENTS,
     eventsPerTransaction: 100,
+    catchUpInBackground: inBackground,
     handle: (e, m) => applyRelationshipEvent(m, schema, e),
   });
 }
@@ -122,30 +121,43 @@ export interface PatientRelation {
 }
 
 /** One query for all the patients a request checks: team, membership and grants of `sub`. */
-export async function relationshipsOf(db: DataSource | EntityManager, schema: string, sub: string, patientIds: readonly string[]): Promise<Map<string, PatientRelation>> {
+export async function relationshipsOf(db: Queryable, schema: string, sub: string, patientIds: readonly string[]): Promise<Map<string, PatientRelation>> {
   const ids = [...new Set(patientIds.filter(isUuid).map((id) => id.toLowerCase()))];
+  const found = await relationshipsOfPairs(db, schema, ids.map((patientId) => ({ sub, patientId })));
+  return new Map(ids.map((id) => [id, found.get(`${sub}|${id}`)!]));
+}
+
+/**
+ * The same for many subjects at once, keyed `sub|patientId` (the gateway's live
+ * deliveries ask for every subscriber of an event in one query). Every pair asked
+ * (with a UUID patient id) gets an answer.
+ */
+export async function relationshipsOfPairs(db: Queryable, schema: string, pairs: readonly { sub: string; patientId: string }[]): Promise<Map<string, PatientRelation>> {
+  const asked = new Map(pairs.filter((q) => isUuid(q.patientId)).map((q) => [`${q.sub}|${q.patientId.toLowerCase()}`, { sub: q.sub, id: q.patientId.toLowerCase() }]));
   const out = new Map<string, PatientRelation>();
-  if (ids.length === 0) return out;
-  const rows: { patient_id: string; has_team: boolean; member: boolean; grant_id: string | null; reason: string | null; expires_at: Date | null }[] = await db.query(
-    `SELECT p.id::text AS patient_id,
-            EXISTS (SELECT 1 FROM "${schema}".access_care_team t WHERE t.patient_id = p.id AND t.status = 'active') AS has_team,
+  if (asked.size === 0) return out;
+  const rows = rowsOf<{ sub: string; patient_id: string; has_team: boolean; member: boolean; grant_id: string | null; reason: string | null; expires_at: Date | null }>(await db.query(
+    `SELECT q.sub, q.id::text AS patient_id,
+            EXISTS (SELECT 1 FROM "${schema}".access_care_team t WHERE t.patient_id = q.id AND t.status = 'active') AS has_team,
             EXISTS (SELECT 1 FROM "${schema}".access_care_team t JOIN "${schema}".access_membership mb ON mb.care_team_id = t.care_team_id
-                     WHERE t.patient_id = p.id AND t.status = 'active' AND mb.active AND mb.practitioner_id = $1) AS member,
+                     WHERE t.patient_id = q.id AND t.status = 'active' AND mb.active AND mb.practitioner_id = q.sub) AS member,
             g.grant_id::text AS grant_id, g.reason, g.expires_at
-       FROM unnest($2::uuid[]) AS p(id)
+       FROM unnest($1::text[], $2::uuid[]) AS q(sub, id)
        LEFT JOIN LATERAL (SELECT grant_id, reason, expires_at FROM "${schema}".access_grant
-                           WHERE patient_id = p.id AND practitioner_id = $1 AND expires_at > now() ORDER BY expires_at DESC LIMIT 1) g ON true`,
-    [sub, ids],
-  );
+                           WHERE patient_id = q.id AND practitioner_id = q.sub AND expires_at > now() ORDER BY expires_at DESC LIMIT 1) g ON true`,
+    [[...asked.values()].map((q) => q.sub), [...asked.values()].map((q) => q.id)],
+  ));
   for (const r of rows) {
     const relationship = r.member ? Relationship.MEMBER : r.grant_id ? Relationship.BREAK_THE_GLASS : r.has_team ? Relationship.NOT_MEMBER : Relationship.NO_TEAM;
-    out.set(r.patient_id, {
+    out.set(`${r.sub}|${r.patient_id}`, {
       relationship,
       grant: relationship === Relationship.BREAK_THE_GLASS ? { grantId: r.grant_id!, reason: r.reason!, expiresAt: r.expires_at! } : null,
     });
   }
   return out;
 }
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
 /** Patients whose active team lists `sub` as an active member: a clinician's panel (worklist filters). */
 export function panelCondition(schema: string, patientIdColumn: string, subParam: string): string {

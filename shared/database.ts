@@ -294,3 +294,8 @@ export async function waitForDatabase(url: string, o: { log: Logger; signal?: Ab
     });
   }
 }
+
+/** Rows from a TypeORM DataSource (an array) or a pg pool or client (`{ rows }`). */
+export function rowsOf<T>(res: unknown): T[] {
+  return Array.isArray(res) ? res : (res as { rows: T[] }).rows;
+}

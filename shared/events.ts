@@ -310,8 +310,14 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** One consumer (what startConsumer returns), whose position is known. */
+export interface PositionedConsumer extends Consumer {
+  /** Resolves once the event at `position` (and everything before it) has been applied. */
+  reached(position: bigint): Promise<void>;
+}
+
 /** Applies events from the stored cursor onwards, each with its cursor update in one transaction. */
-export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
+export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsumer> {
   const schema = (o.ds.options as { schema: string }).schema;
   const log = rootLogger.child({ consumer: o.name });
   await o.ds.query(`INSERT INTO "${schema}".event_cursor (consumer) VALUES ($1) ON CONFLICT DO NOTHING`, [o.name]);
@@ -367,8 +373,11 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
       const events = batch.slice(i, i + size);
       const last = events[events.length - 1].id;
       await o.ds.transaction(async (m) => {
-        for (const event of events) if (!o.types || o.types.includes(event.type)) await o.handle(event, m);
-        await m.query(`UPDATE "${schema}".event_cursor SET position = $2, updated_at = now() WHERE consumer = $1`, [o.name, last]);
+        // Instances of one service (two gateways, say) share the cursor: its row lock takes them in turn, and what
+        // another already applied is not applied again, out of order (a team's older status over its newer one).
+        const [{ position }] = await m.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1 FOR UPDATE`, [o.name]);
+        for (const event of events) if (BigInt(event.id) > BigInt(position) && (!o.types || o.types.includes(event.type))) await o.handle(event, m);
+        await m.query(`UPDATE "${schema}".event_cursor SET position = GREATEST(position, $2), updated_at = now() WHERE consumer = $1`, [o.name, last]);
       });
       applied = BigInt(last);
     }
@@ -410,6 +419,14 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
         await drain();
         const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
         if (BigInt(position) >= target || stopped) return;
+      }
+    },
+    async reached(position: bigint) {
+      while (applied < position && !stopped) {
+        const before = applied;
+        await drain();
+        // Not visible yet (or the database is away): look again shortly rather than at once.
+        if (applied === before) await new Promise((r) => setTimeout(r, 50));
       }
     },
     async stop() {

@@ -132,6 +132,10 @@ describe('auditEvents', () => {
     expect(deliveries.find((r) => r.actor === 'aud-partner')).toMatchObject({ actorOrganization: FOOD_BANK.id, patientIds: [patientId] });
     // Each subscription is named by its own request id.
     expect(new Set(deliveries.map((r) => r.requestId)).size).toBe(2);
+    // Deciding who receives a care-team event reads no patient data at a subgraph (gateway/live/relationships.ts): no
+    // care-teams record of the social worker's subscription. The partner's are its referral check and the fetch of the name.
+    const liveReads = (await auditOf({ patientId })).filter((r) => r.channel === 'subscription' && r.service !== 'gateway');
+    expect(liveReads.map((r) => [r.service, r.actor]).sort()).toEqual([['community-partners', 'aud-partner'], ['patients', 'aud-partner']]);
   });
 
   it('filters by actor, purpose and time, and pages newest first without gaps', async () => {

@@ -101,6 +101,27 @@ it('a failing handler rolls back its own effects and the event is retried, not s
   expect(rows.map((r) => r.name)).toEqual(['attempt-2']);
 });
 
+it('two instances of one consumer (one cursor) apply each event once, in order, whichever takes it', async () => {
+  const from = BigInt(await ds.query('SELECT coalesce(max(id), 0)::text AS id FROM hub_events.event_log').then((r: { id: string }[]) => r[0].id));
+  const applied: { by: string; id: bigint }[] = [];
+  const instance = (by: string) => startConsumer({
+    ds, transport: new PgNotifyTransport(db.url), name: 'shared-cursor-test', types: ['ThingMade'], pollMs: 50, catchUpInBackground: true,
+    handle: async (e) => {
+      if (BigInt(e.id) <= from) return;
+      applied.push({ by, id: BigInt(e.id) });
+      await new Promise((r) => setTimeout(r, 2)); // long enough for the other instance to read the same batch meanwhile
+    },
+  });
+  const [a, b] = await Promise.all([instance('a'), instance('b')]);
+  for (let i = 0; i < 40; i++) await makeThing(`shared-${i}`);
+  await Promise.all([a.caughtUp(), b.caughtUp()]);
+  await Promise.all([a.stop(), b.stop()]);
+  const ids = applied.map((x) => x.id);
+  expect(ids).toHaveLength(40);
+  expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : 1)));
+  expect(new Set(ids).size).toBe(40);
+});
+
 it('positions become visible in increasing order even when transactions overlap', async () => {
   const start = (await readEventsAfter(ds, '0', 10_000)).at(-1)!.id;
   let releaseA!: () => void;

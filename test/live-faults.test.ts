@@ -4,7 +4,9 @@
  * loses the table the selected fields are read from) while a writer makes changes and
  * subscribers follow. Counted against hub_events.event_log, every committed change
  * reaches every subscriber exactly once, in order, once the subgraph answers again;
- * an authorization check that cannot be made waits instead of refusing; a subgraph
+ * care-teams down holds up no delivery that needs none of its fields (the gateway
+ * decides who receives what); an authorization check that cannot be made waits
+ * instead of refusing; a subgraph
  * down past SUBSCRIPTION_UPSTREAM_RETRY_MS ends subscriptions with UPSTREAM_UNAVAILABLE
  * at the last delivered cursor, and resuming from it delivers the rest.
  */
@@ -24,6 +26,7 @@ let hub: TestHub;
 let coordinator: string;
 let nurse: string;
 let lateNurse: string;
+let otherLateNurse: string;
 let patientId: string;
 let careTeamId: string;
 
@@ -58,6 +61,7 @@ beforeAll(async () => {
   coordinator = await hub.token({ sub: 'coord-faults', roles: [Role.CARE_COORDINATOR] });
   nurse = await hub.token({ sub: 'nurse-faults', roles: [Role.NURSE] });
   lateNurse = await hub.token({ sub: 'nurse-faults-late', roles: [Role.NURSE] });
+  otherLateNurse = await hub.token({ sub: 'nurse-faults-later', roles: [Role.NURSE] });
   const p = await hub.query(`mutation { registerPatient(input: { mrn: "FAULT-1", givenName: "Ines", familyName: "Moreau", birthDate: "1947-06-12", administrativeSex: FEMALE }) { id } }`);
   patientId = p.data!.registerPatient.id;
   const t = await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
@@ -65,6 +69,7 @@ beforeAll(async () => {
       { practitionerId: 'coord-faults', role: 'CARE_COORDINATOR' },
       { practitionerId: 'nurse-faults', role: 'NURSE_CASE_MANAGER' },
       { practitionerId: 'nurse-faults-late', role: 'NURSE_CASE_MANAGER' },
+      { practitionerId: 'nurse-faults-later', role: 'NURSE_CASE_MANAGER' },
     ] },
   });
   expect(t.errors).toBeUndefined();
@@ -126,23 +131,40 @@ it('subgraphs that stop answering while changes are made: every committed change
   await Promise.all(followers.map(({ s }) => s.dispose()));
 });
 
-it('an authorization check that cannot be made (care-teams down) waits for the answer: the missed changes are delivered, not refused', async () => {
-  const manager = hub.gateway.subscriptions();
+it('care-teams down does not hold up deliveries it has no part in: who may receive them is decided in the gateway (gateway/live/relationships.ts)', async () => {
   const since = await logHead();
   for (let i = 0; i < 3; i++) await createPlan(`Missed by the late nurse ${i}`);
-
-  const retries = manager.stats.upstreamRetries;
   const careTeamsDown = await stopAnswering(hub.subgraphs['care-teams']);
-  let late: LiveSubscription | undefined;
   try {
-    // Never asked before, so care-teams must decide each event; its fields come from patients alone.
-    late = subscribe(hub.gatewayUrl, lateNurse, PATIENT_ONLY, { p: patientId, after: encodeCursor(since) });
-    await eventually(() => expect(manager.stats.upstreamRetries).toBeGreaterThan(retries));
-    expect(late.results).toEqual([]);
+    // Never decided before; its fields come from patients alone.
+    const late = subscribe(hub.gatewayUrl, lateNurse, PATIENT_ONLY, { p: patientId, after: encodeCursor(since) });
+    const expected = await loggedPositions(hub.databaseUrl, 'CarePlanChanged', patientId, since);
+    expect(expected).toHaveLength(3);
+    await late.waitFor(expected.length, 20_000);
+    expect(received(late, 'carePlanChanged')).toEqual(expected);
+    await late.dispose();
   } finally {
     await careTeamsDown.end();
   }
-  await createPlan('After care-teams is back');
+});
+
+it('an authorization check that cannot be made (the gateway cannot read its copy of the care relationships) waits for the answer: the missed changes are delivered, not refused', async () => {
+  const manager = hub.gateway.subscriptions();
+  const since = await logHead();
+  for (let i = 0; i < 3; i++) await createPlan(`Missed by the other late nurse ${i}`);
+
+  const retries = manager.stats.upstreamRetries;
+  await sql('ALTER TABLE hub_gateway.access_membership RENAME TO access_membership_unavailable');
+  let late: LiveSubscription | undefined;
+  try {
+    // Never decided before, so each event needs the gateway's relationship copy.
+    late = subscribe(hub.gatewayUrl, otherLateNurse, PATIENT_ONLY, { p: patientId, after: encodeCursor(since) });
+    await eventually(() => expect(manager.stats.upstreamRetries).toBeGreaterThan(retries));
+    expect(late.results).toEqual([]);
+  } finally {
+    await sql('ALTER TABLE hub_gateway.access_membership_unavailable RENAME TO access_membership');
+  }
+  await createPlan('After the relationships are readable again');
 
   const expected = await loggedPositions(hub.databaseUrl, 'CarePlanChanged', patientId, since);
   expect(expected).toHaveLength(4);

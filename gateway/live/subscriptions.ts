@@ -30,6 +30,7 @@ import { liveEventsDelivered } from '../../shared/metrics';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { EventResolution, LiveExecutor, PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
+import type { LiveRelationships } from './relationships';
 import { ACCESS_CHANGING_EVENTS, TOPICS, type Authorizer, type Topic } from './topics';
 
 const log = rootLogger.child({ component: 'subscriptions' });
@@ -429,19 +430,26 @@ export class SubscriptionManager {
   /** How long an event may wait for a subgraph before its subscription ends (SUBSCRIPTION_UPSTREAM_RETRY_MS). */
   readonly upstreamRetryMs: number;
   private readonly audit: DeliveryAudit | undefined;
+  /** Care-team questions answered from the gateway's own projection (gateway/live/relationships.ts); without it, care-teams is asked. */
+  private readonly relationships: LiveRelationships | undefined;
 
   constructor(
     private executor: LiveExecutor,
     private readonly feed: EventFeed,
     private readonly pool: Pool,
     private readonly retentionDays: number,
-    options: { upstreamRetryMs?: number; audit?: DeliveryAudit } = {},
+    options: { upstreamRetryMs?: number; audit?: DeliveryAudit; relationships?: LiveRelationships } = {},
   ) {
     this.upstreamRetryMs = options.upstreamRetryMs ?? config.subscriptionUpstreamRetryMs;
     this.audit = options.audit;
+    this.relationships = options.relationships;
     this.authorizer = {
-      careTeamMember: (principal, authorization, patientId) =>
-        this.decide(`team|${principal.sub}|${patientId}`, patientId, () => this.askCareTeams(principal, authorization, patientId)),
+      careTeamMember: (principal, authorization, patientId, position) =>
+        this.decide(`team|${principal.sub}|${patientId}`, patientId, () => {
+          if (!this.relationships) return this.askCareTeams(principal, authorization, patientId);
+          this.stats.authorizations += 1;
+          return this.relationships.mayReadCarePlans(principal, patientId, position);
+        }),
       partnerReferral: (principal, authorization, patientId, referralId) =>
         this.decide(`partner|${principal.sub}|${referralId}`, patientId, () => this.askPartners(authorization, referralId)),
     };

@@ -1,7 +1,9 @@
 /**
  * What each subscription field listens to, who may subscribe, and how each event is
- * authorized for each subscriber — per event, by asking the subgraph that owns the
- * rule, with the subscriber's own token (cached until an access-changing event).
+ * authorized for each subscriber — per event, by the one access table: care-team topics
+ * from the gateway's own copy of the care relationships (./relationships.ts), referral
+ * topics by asking community-partners with the subscriber's own token (cached until an
+ * access-changing event).
  */
 import { CLINICAL_ROLES, Role, type Principal } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
@@ -9,8 +11,8 @@ import type { DomainEvent } from '../../shared/events';
 import { encodeCursor } from './cursor';
 
 export interface Authorizer {
-  /** Is the subscriber an active member of the patient's care team (or an admin)? */
-  careTeamMember(principal: Principal, authorization: string, patientId: string): Promise<boolean>;
+  /** May the subscriber read the patient's care team and plans (a member, a clinician who broke the glass, an admin), as of the event at `position`? */
+  careTeamMember(principal: Principal, authorization: string, patientId: string, position: bigint): Promise<boolean>;
   /** May this partner user see this referral now (own organization, consent active)? */
   partnerReferral(principal: Principal, authorization: string, patientId: string, referralId: string): Promise<boolean>;
 }
@@ -114,7 +116,7 @@ const socialNeedRoot = (e: DomainEvent) => {
 };
 
 const memberOfPatientTeam: Topic['authorize'] = (auth, principal, authorization, e) =>
-  e.patientId ? auth.careTeamMember(principal, authorization, e.patientId) : Promise.resolve(false);
+  e.patientId ? auth.careTeamMember(principal, authorization, e.patientId, BigInt(e.id)) : Promise.resolve(false);
 
 const partnerMaySee: Topic['authorize'] = (auth, principal, authorization, e) => {
   const referralId = str((e.payload as Payload).referralId);

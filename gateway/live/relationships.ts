@@ -1,0 +1,92 @@
+/**
+ * Who may receive a patient's live events, decided in the gateway itself by the one
+ * access table (shared/access-policy.ts `decide`) over the gateway's own copy of the
+ * care relationships (shared/care-relationships.ts: the same projection of the same
+ * events every subgraph keeps, here in `hub_gateway`). Asking the care-teams subgraph
+ * instead cost an HTTP request, a token and a durable audit record per subscriber and
+ * patient: 200 resuming subscribers made 200 requests per catch-up pass, and an
+ * organization's first events 10,000 (issue 17).
+ *
+ * A decision about an event waits until the projection has applied the log up to that
+ * event, so a membership ended before it is always seen ended; a refusal is asked once
+ * more after the projection caught up with everything committed (read-your-writes, as
+ * shared/access.ts does). The questions of one tick go to the database as one query.
+ */
+import DataLoader from 'dataloader';
+import { decide, PatientData } from '../../shared/access-policy';
+import { isAdmin, type Principal } from '../../shared/auth';
+import { CreateCareRelationships1733000000100, relationshipsOfPairs, startRelationshipConsumer, type PatientRelation, type RelationshipConsumer } from '../../shared/care-relationships';
+import { createServiceDataSource, migrate } from '../../shared/database';
+import { CreateEventCursors1732300000001, type EventTransport } from '../../shared/events';
+import { isUuid } from '../../shared/federation';
+import type { DataSource } from 'typeorm';
+import type { EventFeed } from './feed';
+
+export const GATEWAY_SCHEMA = 'hub_gateway';
+
+export class LiveRelationships {
+  private readonly loader: DataLoader<{ sub: string; patientId: string }, PatientRelation, string>;
+  private opened: Promise<{ ds: DataSource; consumer: RelationshipConsumer }> | undefined;
+  private current: { ds: DataSource; consumer: RelationshipConsumer } | undefined;
+  private stopped = false;
+
+  /** Woken by the gateway's one event feed (no session of its own); opened at once in the background, and again on the next question if that failed. */
+  constructor(private readonly databaseUrl: string, private readonly feed: EventFeed) {
+    this.loader = new DataLoader(
+      async (pairs) => {
+        const { ds } = await this.open();
+        const found = await relationshipsOfPairs(ds, GATEWAY_SCHEMA, pairs);
+        return pairs.map((q) => found.get(`${q.sub}|${q.patientId.toLowerCase()}`)!);
+      },
+      // Per tick, never cached: the projection moves with every relationship event.
+      { cache: false, maxBatchSize: 1000 },
+    );
+    this.open().catch(() => undefined); // the gateway starts without its database; questions meanwhile are "unknown", retried
+  }
+
+  /** Migrates the gateway's projection and starts applying the log to it (in the background: decisions wait for it). */
+  private open(): Promise<{ ds: DataSource; consumer: RelationshipConsumer }> {
+    this.opened ??= (async () => {
+      if (this.stopped) throw new Error('stopped');
+      await this.feed.live();
+      const ds = createServiceDataSource({ url: this.databaseUrl, schema: GATEWAY_SCHEMA, entities: [], migrations: [CreateEventCursors1732300000001, CreateCareRelationships1733000000100], poolSize: 2 });
+      await ds.initialize();
+      try {
+        await migrate(ds);
+        const wakes: EventTransport = { subscribe: async (wake) => { const off = this.feed.onEvent((e) => wake(e.id)); return async () => off(); } };
+        this.current = { ds, consumer: await startRelationshipConsumer(ds, wakes, true) };
+        return this.current;
+      } catch (err) {
+        await ds.destroy();
+        throw err;
+      }
+    })().catch((err) => {
+      this.opened = undefined;
+      throw err;
+    });
+    return this.opened;
+  }
+
+  /** May `principal` read this patient's care team and plans (PatientData.CARE_PLANS), as of the event at `position`? Throws when it cannot be told. */
+  async mayReadCarePlans(principal: Principal, patientId: string, position: bigint): Promise<boolean> {
+    if (isAdmin(principal)) return true;
+    if (!isUuid(patientId)) return false;
+    const { consumer } = await this.open();
+    await consumer.reached(position);
+    const allowed = async () => decide(principal, PatientData.CARE_PLANS, 'read', (await this.loader.load({ sub: principal.sub, patientId })).relationship).allowed;
+    if (await allowed()) return true;
+    await consumer.caughtUp();
+    return allowed();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const close = async (o: { ds: DataSource; consumer: RelationshipConsumer }) => {
+      await o.consumer.stop();
+      await o.ds.destroy();
+    };
+    if (this.current) return close(this.current);
+    // Still waiting for the database: close whatever it opens (the wait itself may never end).
+    void this.opened?.then(close, () => undefined);
+  }
+}
