@@ -375,9 +375,15 @@ export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsu
       await o.ds.transaction(async (m) => {
         // Instances of one service (two gateways, say) share the cursor: its row lock takes them in turn, and what
         // another already applied is not applied again, out of order (a team's older status over its newer one).
-        const [{ position }] = await m.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1 FOR UPDATE`, [o.name]);
+        // One statement locks, advances (undone if a handler fails) and says where the cursor stood.
+        // (TypeORM answers an UPDATE … RETURNING as [rows, count].)
+        const [[{ position }]] = await m.query(
+          `WITH held AS (SELECT position FROM "${schema}".event_cursor WHERE consumer = $1 FOR UPDATE)
+           UPDATE "${schema}".event_cursor c SET position = GREATEST(held.position, $2), updated_at = now() FROM held WHERE c.consumer = $1
+           RETURNING held.position::text AS position`,
+          [o.name, last],
+        );
         for (const event of events) if (BigInt(event.id) > BigInt(position) && (!o.types || o.types.includes(event.type))) await o.handle(event, m);
-        await m.query(`UPDATE "${schema}".event_cursor SET position = GREATEST(position, $2), updated_at = now() WHERE consumer = $1`, [o.name, last]);
       });
       applied = BigInt(last);
     }
