@@ -260,7 +260,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<RunningGatew
         if (contract) {
           // Partner subscriptions are planned on the contract supergraph, so they reach only what the contract holds.
           partnerExecutor = new LiveExecutor(contract.contractSdl(), partnerDataSource);
-          partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'partner' } });
+          partnerManager = new SubscriptionManager(partnerExecutor, feed, pool, config.subscriptionRetentionDays, { audit: { writer: deliveryAudit, endpoint: 'partner' }, relationships });
           contract.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
             if (coreSupergraphSdl === partnerExecutor!.supergraphSdl) return;
             partnerExecutor = new LiveExecutor(coreSupergraphSdl, partnerDataSource);

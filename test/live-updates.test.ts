@@ -71,6 +71,43 @@ it("delivers a nurse's change to the coordinator with fields from two subgraphs;
   await Promise.all([coordinatorSub, outsiderSub, outsiderAll, coordinatorAll].map((s) => s.dispose()));
 });
 
+it("a clinician outside the team receives the patient's changes only while her break-the-glass access lasts", async () => {
+  const btgNurse = await hub.token({ sub: 'nurse-glass-live', roles: [Role.NURSE] });
+  const sub = subscribe(hub.gatewayUrl, btgNurse, PLAN_CHANGES, { patientId });
+  await new Promise((r) => setTimeout(r, 300));
+  await createPlan('Before the glass');
+  await new Promise((r) => setTimeout(r, 500));
+  expect(sub.results).toEqual([]); // refused, and that refusal is remembered for the next events
+
+  const grant = await hub.query(`mutation($i: BreakTheGlassInput!) { breakTheGlass(input: $i) { id expiresAt } }`,
+    { i: { patientId, reason: 'Seen in the emergency department, unresponsive' } }, btgNurse);
+  expect(grant.errors).toBeUndefined();
+  await createPlan('While the glass is broken');
+  await sub.waitFor(1);
+  expect(sub.results[0].errors).toBeUndefined();
+  expect(sub.results[0].data!.carePlanChanged.carePlan.title).toBe('While the glass is broken');
+
+  // The grant's time runs out (moved, in every copy of the relationships, to a moment ago).
+  await hub.settle();
+  const c = new Client({ connectionString: hub.databaseUrl });
+  await c.connect();
+  try {
+    for (const schema of ['patients', 'care_teams', 'community_partners', 'metrics', 'hub_gateway']) {
+      const { rowCount } = await c.query(`UPDATE ${schema}.access_grant SET expires_at = now() - interval '1 second' WHERE grant_id = $1`, [grant.data!.breakTheGlass.id]);
+      expect({ schema, rowCount }).toEqual({ schema, rowCount: 1 });
+    }
+  } finally {
+    await c.end();
+  }
+  const coordinatorSub = subscribe(hub.gatewayUrl, coordinator, PLAN_CHANGES, { patientId });
+  await new Promise((r) => setTimeout(r, 300));
+  await createPlan('After the access ended');
+  await coordinatorSub.waitFor(1); // the event was served
+  await new Promise((r) => setTimeout(r, 500));
+  expect(sub.results).toHaveLength(1);
+  await Promise.all([sub.dispose(), coordinatorSub.dispose()]);
+});
+
 it('resumes from a cursor: exactly the missed changes, in order, then live ones', async () => {
   const first = subscribe(hub.gatewayUrl, coordinator, PLAN_CHANGES, { patientId });
   await new Promise((r) => setTimeout(r, 200));

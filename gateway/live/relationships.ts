@@ -11,9 +11,11 @@
  * event, so a membership ended before it is always seen ended; a refusal is asked once
  * more after the projection caught up with everything committed (read-your-writes, as
  * shared/access.ts does). The questions of one tick go to the database as one query.
+ * An answer a break-the-glass grant gives is not to be remembered: the grant ends by
+ * itself, with no event to say so.
  */
 import DataLoader from 'dataloader';
-import { decide, PatientData } from '../../shared/access-policy';
+import { decide, PatientData, Relationship } from '../../shared/access-policy';
 import { isAdmin, type Principal } from '../../shared/auth';
 import { CreateCareRelationships1733000000100, relationshipsOfPairs, startRelationshipConsumer, type PatientRelation, type RelationshipConsumer } from '../../shared/care-relationships';
 import { createServiceDataSource, migrate } from '../../shared/database';
@@ -24,7 +26,15 @@ import type { EventFeed } from './feed';
 
 export const GATEWAY_SCHEMA = 'hub_gateway';
 
-export class LiveRelationships {
+/** An answer, and whether it holds until the next access-changing event of the patient (not when a grant that ends by itself gave it). */
+export interface LiveDecision { allowed: boolean; remember: boolean }
+
+/** What live deliveries ask about care relationships (LiveRelationships; a scripted one in unit tests). */
+export interface CareRelationshipsView {
+  mayReadCarePlans(principal: Principal, patientId: string, position: bigint): Promise<LiveDecision>;
+}
+
+export class LiveRelationships implements CareRelationshipsView {
   private readonly loader: DataLoader<{ sub: string; patientId: string }, PatientRelation, string>;
   private opened: Promise<{ ds: DataSource; consumer: RelationshipConsumer }> | undefined;
   private current: { ds: DataSource; consumer: RelationshipConsumer } | undefined;
@@ -68,15 +78,19 @@ export class LiveRelationships {
   }
 
   /** May `principal` read this patient's care team and plans (PatientData.CARE_PLANS), as of the event at `position`? Throws when it cannot be told. */
-  async mayReadCarePlans(principal: Principal, patientId: string, position: bigint): Promise<boolean> {
-    if (isAdmin(principal)) return true;
-    if (!isUuid(patientId)) return false;
+  async mayReadCarePlans(principal: Principal, patientId: string, position: bigint): Promise<LiveDecision> {
+    if (isAdmin(principal)) return { allowed: true, remember: true };
+    if (!isUuid(patientId)) return { allowed: false, remember: true };
     const { consumer } = await this.open();
     await consumer.reached(position);
-    const allowed = async () => decide(principal, PatientData.CARE_PLANS, 'read', (await this.loader.load({ sub: principal.sub, patientId })).relationship).allowed;
-    if (await allowed()) return true;
+    const ask = async (): Promise<LiveDecision> => {
+      const { relationship } = await this.loader.load({ sub: principal.sub, patientId });
+      return { allowed: decide(principal, PatientData.CARE_PLANS, 'read', relationship).allowed, remember: relationship !== Relationship.BREAK_THE_GLASS };
+    };
+    const first = await ask();
+    if (first.allowed) return first;
     await consumer.caughtUp();
-    return allowed();
+    return ask();
   }
 
   async stop(): Promise<void> {

@@ -65,7 +65,7 @@ class World {
 /** Answers per event position: a function of how many times that position was asked. */
 type Script = (position: string, attempt: number) => EventResolution | Promise<EventResolution>;
 
-function fakeExecutor(script: { resolve: Script; authorize?: (authorization: string) => boolean }) {
+function fakeExecutor(script: { resolve: Script }) {
   const attempts = new Map<string, number>();
   return {
     resolve: async (_p: PreparedSubscription, root: Record<string, unknown>) => {
@@ -73,10 +73,6 @@ function fakeExecutor(script: { resolve: Script; authorize?: (authorization: str
       const n = attempts.get(position) ?? 0;
       attempts.set(position, n + 1);
       return script.resolve(position, n);
-    },
-    subgraphRequest: async (_subgraph: string, _query: string, _variables: unknown, authorization: string) => {
-      const allowed = script.authorize ? script.authorize(authorization) : true;
-      return { data: { _entities: [{ careTeams: allowed ? [{ id: 'team' }] : [] }] } };
     },
   } as unknown as LiveExecutor;
 }
@@ -107,8 +103,10 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function managerFor(world: World, executor: LiveExecutor, upstreamRetryMs = 5000) {
-  return new SubscriptionManager(executor, world.feed as unknown as EventFeed, world.pool as unknown as Pool, 7, { upstreamRetryMs });
+/** Care relationships as scripted: `member` says who is on the patient's team (everyone, unless a test says otherwise). */
+function managerFor(world: World, executor: LiveExecutor, upstreamRetryMs = 5000, member: (p: Principal) => boolean = () => true) {
+  const relationships = { mayReadCarePlans: async (p: Principal) => ({ allowed: member(p), remember: true }) };
+  return new SubscriptionManager(executor, world.feed as unknown as EventFeed, world.pool as unknown as Pool, 7, { upstreamRetryMs, relationships });
 }
 const follow = (m: SubscriptionManager, after?: string, principal = nurse, authorization = 'Bearer x') =>
   m.subscribe({ prepared: prepared(after), principal, authorization, connection: budget() }).then(collect);
@@ -160,14 +158,12 @@ it('ends with UPSTREAM_UNAVAILABLE and resumeAfter = the last position delivered
 it('waits for an authorization that cannot be decided instead of reading it as a refusal', async () => {
   const world = new World();
   for (let i = 0; i < 3; i++) world.commit();
-  const executor = fakeExecutor({ resolve: ok });
   let failures = 2;
-  const ask = executor.subgraphRequest.bind(executor);
-  executor.subgraphRequest = async (...args: Parameters<LiveExecutor['subgraphRequest']>) => {
-    if (failures-- > 0) throw new UpstreamUnavailable('care-teams', 'answered SUBGRAPH_UNAVAILABLE');
-    return ask(...args);
-  };
-  const m = managerFor(world, executor);
+  // The gateway's copy of the relationships cannot be read twice (its database is away), then answers.
+  const m = managerFor(world, fakeExecutor({ resolve: ok }), 5000, () => {
+    if (failures-- > 0) throw new Error('relationship copy unreadable');
+    return true;
+  });
   const s = await follow(m, '0');
   await until(() => s.positions().length === 3);
   expect(s.positions()).toEqual(['1', '2', '3']);
@@ -176,7 +172,7 @@ it('waits for an authorization that cannot be decided instead of reading it as a
 
 it('takes a refusal as a refusal: nothing for a non-member, and no retry', async () => {
   const world = new World();
-  const m = managerFor(world, fakeExecutor({ resolve: ok, authorize: (authorization) => authorization === 'Bearer member' }));
+  const m = managerFor(world, fakeExecutor({ resolve: ok }), 5000, (p) => p.sub === nurse.sub);
   const outsider = await follow(m, undefined, { sub: 'nurse-2', roles: [Role.NURSE] }, 'Bearer outsider');
   const member = await follow(m, undefined, nurse, 'Bearer member');
   world.commit();
@@ -187,6 +183,24 @@ it('takes a refusal as a refusal: nothing for a non-member, and no retry', async
   expect(m.stats.upstreamRetries).toBe(0);
   expect(m.catchingUpCount).toBe(0);
   await Promise.all([outsider.stream.return!(), member.stream.return!()]);
+});
+
+it("asks again, event by event, an answer a break-the-glass grant gave: the grant ends by itself, with no event", async () => {
+  const world = new World();
+  let grantOpen = true;
+  let asked = 0;
+  const relationships = { mayReadCarePlans: async () => ({ allowed: (asked++, grantOpen), remember: false }) };
+  const m = new SubscriptionManager(fakeExecutor({ resolve: ok }), world.feed as unknown as EventFeed, world.pool as unknown as Pool, 7, { relationships });
+  const s = await follow(m);
+  world.commit();
+  await until(() => s.positions().length === 1);
+  grantOpen = false;
+  world.commit();
+  await until(() => asked === 2);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(s.positions()).toEqual(['1']);
+  expect(m.catchingUpCount).toBe(0);
+  await s.stream.return!();
 });
 
 it('delivers a partial result, and an event its errors nulled, with the cursor in extensions', async () => {

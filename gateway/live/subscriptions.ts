@@ -30,7 +30,7 @@ import { liveEventsDelivered } from '../../shared/metrics';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { EventResolution, LiveExecutor, PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
-import type { LiveRelationships } from './relationships';
+import type { CareRelationshipsView, LiveDecision } from './relationships';
 import { ACCESS_CHANGING_EVENTS, TOPICS, type Authorizer, type Topic } from './topics';
 
 const log = rootLogger.child({ component: 'subscriptions' });
@@ -402,7 +402,7 @@ class Lane {
   }
 }
 
-interface CachedDecision { allowed: boolean; generation: number }
+interface CachedDecision extends LiveDecision { generation: number }
 
 /** An event staged for delivery (SubscriptionManager.stage): who it concerns and how, its execution, and whether its delivery records are durable. */
 interface Staged {
@@ -430,28 +430,27 @@ export class SubscriptionManager {
   /** How long an event may wait for a subgraph before its subscription ends (SUBSCRIPTION_UPSTREAM_RETRY_MS). */
   readonly upstreamRetryMs: number;
   private readonly audit: DeliveryAudit | undefined;
-  /** Care-team questions answered from the gateway's own projection (gateway/live/relationships.ts); without it, care-teams is asked. */
-  private readonly relationships: LiveRelationships | undefined;
+  /** Care-team questions are answered from the gateway's own projection (gateway/live/relationships.ts). */
+  private readonly relationships: CareRelationshipsView;
 
   constructor(
     private executor: LiveExecutor,
     private readonly feed: EventFeed,
     private readonly pool: Pool,
     private readonly retentionDays: number,
-    options: { upstreamRetryMs?: number; audit?: DeliveryAudit; relationships?: LiveRelationships } = {},
+    options: { relationships: CareRelationshipsView; upstreamRetryMs?: number; audit?: DeliveryAudit },
   ) {
     this.upstreamRetryMs = options.upstreamRetryMs ?? config.subscriptionUpstreamRetryMs;
     this.audit = options.audit;
     this.relationships = options.relationships;
     this.authorizer = {
-      careTeamMember: (principal, authorization, patientId, position) =>
+      careTeamMember: (principal, patientId, position) =>
         this.decide(`team|${principal.sub}|${patientId}`, patientId, () => {
-          if (!this.relationships) return this.askCareTeams(principal, authorization, patientId);
           this.stats.authorizations += 1;
           return this.relationships.mayReadCarePlans(principal, patientId, position);
         }),
       partnerReferral: (principal, authorization, patientId, referralId) =>
-        this.decide(`partner|${principal.sub}|${referralId}`, patientId, () => this.askPartners(authorization, referralId)),
+        this.decide(`partner|${principal.sub}|${referralId}`, patientId, async () => ({ allowed: await this.askPartners(authorization, referralId), remember: true })),
     };
     this.stopFeed = feed.onEvent((event) => this.dispatch(event));
   }
@@ -690,38 +689,29 @@ export class SubscriptionManager {
     }
   }
 
-  /** Cached per subscriber and patient; a newer access-changing event for the patient invalidates it. */
-  private async decide(key: string, patientId: string, ask: () => Promise<boolean>): Promise<boolean> {
+  /**
+   * Cached per subscriber and patient; a newer access-changing event for the patient
+   * invalidates it. An answer not to be remembered (a break-the-glass grant's, which
+   * ends by itself) serves only the questions that waited for it, and is asked again after.
+   */
+  private async decide(key: string, patientId: string, ask: () => Promise<LiveDecision>): Promise<boolean> {
     const generation = this.generations.get(patientId) ?? 0;
     const cached = this.decisions.get(key);
     if (cached) {
       const d = await cached; // a question still being asked that fails fails here too: unknown, retried
       if (d.generation === generation) return d.allowed;
     }
-    const pending = ask().then((allowed) => ({ allowed, generation }));
+    const pending = ask().then((d) => ({ ...d, generation }));
     this.decisions.set(key, pending);
     try {
       const d = await pending;
-      if ((this.generations.get(patientId) ?? 0) === generation) this.decisions.set(key, d);
-      else this.decisions.delete(key);
+      if ((this.generations.get(patientId) ?? 0) === generation && d.remember) this.decisions.set(key, d);
+      else if (this.decisions.get(key) === pending) this.decisions.delete(key);
       return d.allowed;
     } catch (err) {
       if (this.decisions.get(key) === pending) this.decisions.delete(key);
       throw err;
     }
-  }
-
-  private async askCareTeams(principal: Principal, authorization: string, patientId: string): Promise<boolean> {
-    if (isAdmin(principal)) return true;
-    this.stats.authorizations += 1;
-    const res = await this.executor.subgraphRequest(
-      'care-teams',
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { careTeams { id } } } }',
-      { r: [{ __typename: 'Patient', id: patientId }] },
-      authorization,
-    );
-    const entity = (res.data?._entities as { careTeams?: unknown[] }[] | undefined)?.[0];
-    return !!entity?.careTeams?.length;
   }
 
   private async askPartners(authorization: string, referralId: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { encodeCursor } from './cursor';
 
 export interface Authorizer {
   /** May the subscriber read the patient's care team and plans (a member, a clinician who broke the glass, an admin), as of the event at `position`? */
-  careTeamMember(principal: Principal, authorization: string, patientId: string, position: bigint): Promise<boolean>;
+  careTeamMember(principal: Principal, patientId: string, position: bigint): Promise<boolean>;
   /** May this partner user see this referral now (own organization, consent active)? */
   partnerReferral(principal: Principal, authorization: string, patientId: string, referralId: string): Promise<boolean>;
 }
@@ -36,7 +36,7 @@ export interface Topic {
 /** Events after which a patient's access decisions must be asked again. */
 export const ACCESS_CHANGING_EVENTS = new Set([
   'CareTeamFormed', 'CareTeamMemberAdded', 'CareTeamMembershipEnded', 'CareCoordinatorHandedOver', 'CareTeamStatusChanged',
-  'ConsentRecorded', 'ConsentStatusChanged', 'PatientSummaryChanged',
+  'ConsentRecorded', 'ConsentStatusChanged', 'PatientSummaryChanged', 'BreakTheGlassGranted',
 ]);
 
 const CARE_TEAM_ROLES: readonly Role[] = [...CLINICAL_ROLES, Role.ADMIN];
@@ -115,8 +115,8 @@ const socialNeedRoot = (e: DomainEvent) => {
   };
 };
 
-const memberOfPatientTeam: Topic['authorize'] = (auth, principal, authorization, e) =>
-  e.patientId ? auth.careTeamMember(principal, authorization, e.patientId, BigInt(e.id)) : Promise.resolve(false);
+const memberOfPatientTeam: Topic['authorize'] = (auth, principal, _authorization, e) =>
+  e.patientId ? auth.careTeamMember(principal, e.patientId, BigInt(e.id)) : Promise.resolve(false);
 
 const partnerMaySee: Topic['authorize'] = (auth, principal, authorization, e) => {
   const referralId = str((e.payload as Payload).referralId);
