@@ -16,7 +16,7 @@
  * Partner staff never pass `check`: they reach patient data only through the
  * partner contract (`noteDisclosure` records what they were shown).
  */
-import { AuditPurpose, type AuditCollector } from './audit';
+import { AuditPurpose, breakTheGlassReason, type AuditCollector } from './audit';
 import { decide, PatientData, RefusalReason, Relationship, RELATIONSHIPS, type AccessOperation, type Decision } from './access-policy';
 import type { Principal } from './auth';
 import { relationshipsOf, type PatientRelation } from './care-relationships';
@@ -134,7 +134,7 @@ export class PatientAccess {
   private noteRead(patientIds: string[], entity: string, d: Decision & { allowed: true }): void {
     if (d.purpose === AuditPurpose.BREAK_THE_GLASS) {
       const grant = this.grants.get(patientIds[0]);
-      this.deps.audit.noteRead(patientIds, entity, AuditPurpose.BREAK_THE_GLASS, grant ? `break-the-glass ${grant.grantId}: ${grant.reason}` : null);
+      this.deps.audit.noteRead(patientIds, entity, AuditPurpose.BREAK_THE_GLASS, grant ? breakTheGlassReason(grant.grantId, grant.reason) : null);
     } else {
       this.deps.audit.noteRead(patientIds, entity, d.purpose);
     }

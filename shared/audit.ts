@@ -54,6 +54,9 @@ export enum AuditPurpose {
 
 export type AuditAction = 'read' | 'write';
 
+/** The `reason` of a break-the-glass record (the grant, and every read or delivery it lets through): which grant, and the clinician's words. */
+export const breakTheGlassReason = (grantId: string, reason: string): string => `break-the-glass ${grantId}: ${reason}`;
+
 /** The shape hashed: every column but the chain itself, with times as epoch microseconds (no time-zone text). */
 const CANONICAL = (r: string) => `jsonb_build_object(
     'position', ${r}.position, 'recorded_at', (extract(epoch FROM ${r}.recorded_at) * 1000000)::bigint, 'request_id', ${r}.request_id,

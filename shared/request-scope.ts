@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
-import { appendAudit, AuditPurpose, type AuditRequest } from './audit';
+import { appendAudit, AuditPurpose, breakTheGlassReason, type AuditRequest } from './audit';
 import { Role, type Principal } from './auth';
 
 export interface RequestScope {
@@ -28,7 +28,7 @@ export function writePurpose(p: Principal): AuditPurpose {
 /** Called by recordEvent for each event it appends: a write record for the event's patient, same transaction. */
 const reasonOf = (event: { payload?: unknown }) => {
   const p = (event.payload ?? {}) as { grantId?: string; reason?: string };
-  return p.reason ? `break-the-glass ${p.grantId ?? ''}: ${p.reason}` : null;
+  return p.reason ? breakTheGlassReason(p.grantId ?? '', p.reason) : null;
 };
 
 export async function auditEventWrite(manager: EntityManager, event: { type: string; aggregateType: string; patientId?: string | null; payload?: unknown }): Promise<void> {

@@ -87,11 +87,16 @@ it("a clinician outside the team receives the patient's changes only while her b
   expect(sub.results[0].errors).toBeUndefined();
   expect(sub.results[0].data!.carePlanChanged.carePlan.title).toBe('While the glass is broken');
 
-  // The grant's time runs out (moved, in every copy of the relationships, to a moment ago).
-  await hub.settle();
   const c = new Client({ connectionString: hub.databaseUrl });
   await c.connect();
   try {
+    // The delivery is in the trail as a break-the-glass read, with the grant and its reason.
+    const { rows: deliveries } = await c.query(
+      `SELECT purpose, reason, patient_ids FROM hub_audit.audit_event WHERE service = 'gateway' AND channel = 'subscription' AND actor_sub = 'nurse-glass-live'`);
+    expect(deliveries).toEqual([{ purpose: 'BREAK_THE_GLASS', reason: `break-the-glass ${grant.data!.breakTheGlass.id}: Seen in the emergency department, unresponsive`, patient_ids: [patientId] }]);
+
+    // The grant's time runs out (moved, in every copy of the relationships, to a moment ago).
+    await hub.settle();
     for (const schema of ['patients', 'care_teams', 'community_partners', 'metrics', 'hub_gateway']) {
       const { rowCount } = await c.query(`UPDATE ${schema}.access_grant SET expires_at = now() - interval '1 second' WHERE grant_id = $1`, [grant.data!.breakTheGlass.id]);
       expect({ schema, rowCount }).toEqual({ schema, rowCount: 1 });

@@ -16,6 +16,7 @@
  */
 import DataLoader from 'dataloader';
 import { decide, PatientData, Relationship } from '../../shared/access-policy';
+import { breakTheGlassReason } from '../../shared/audit';
 import { isAdmin, type Principal } from '../../shared/auth';
 import { CreateCareRelationships1733000000100, relationshipsOfPairs, startRelationshipConsumer, type PatientRelation, type RelationshipConsumer } from '../../shared/care-relationships';
 import { createServiceDataSource, migrate } from '../../shared/database';
@@ -26,8 +27,12 @@ import type { EventFeed } from './feed';
 
 export const GATEWAY_SCHEMA = 'hub_gateway';
 
-/** An answer, and whether it holds until the next access-changing event of the patient (not when a grant that ends by itself gave it). */
-export interface LiveDecision { allowed: boolean; remember: boolean }
+/**
+ * An answer; `breakTheGlass`, the audit reason when a break-the-glass grant gave it (the delivery is recorded
+ * under that purpose); `remember`, whether it holds until the next access-changing event of the patient (not
+ * when a grant, which ends by itself, gave it).
+ */
+export interface LiveDecision { allowed: boolean; remember: boolean; breakTheGlass: string | null }
 
 /** What live deliveries ask about care relationships (LiveRelationships; a scripted one in unit tests). */
 export interface CareRelationshipsView {
@@ -79,13 +84,15 @@ export class LiveRelationships implements CareRelationshipsView {
 
   /** May `principal` read this patient's care team and plans (PatientData.CARE_PLANS), as of the event at `position`? Throws when it cannot be told. */
   async mayReadCarePlans(principal: Principal, patientId: string, position: bigint): Promise<LiveDecision> {
-    if (isAdmin(principal)) return { allowed: true, remember: true };
-    if (!isUuid(patientId)) return { allowed: false, remember: true };
+    if (isAdmin(principal)) return { allowed: true, remember: true, breakTheGlass: null };
+    if (!isUuid(patientId)) return { allowed: false, remember: true, breakTheGlass: null };
     const { consumer } = await this.open();
     await consumer.reached(position);
     const ask = async (): Promise<LiveDecision> => {
-      const { relationship } = await this.loader.load({ sub: principal.sub, patientId });
-      return { allowed: decide(principal, PatientData.CARE_PLANS, 'read', relationship).allowed, remember: relationship !== Relationship.BREAK_THE_GLASS };
+      const { relationship, grant } = await this.loader.load({ sub: principal.sub, patientId });
+      const allowed = decide(principal, PatientData.CARE_PLANS, 'read', relationship).allowed;
+      if (relationship !== Relationship.BREAK_THE_GLASS || !grant) return { allowed, remember: true, breakTheGlass: null };
+      return { allowed, remember: false, breakTheGlass: allowed ? breakTheGlassReason(grant.grantId, grant.reason) : null };
     };
     const first = await ask();
     if (first.allowed) return first;

@@ -105,7 +105,7 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 
 /** Care relationships as scripted: `member` says who is on the patient's team (everyone, unless a test says otherwise). */
 function managerFor(world: World, executor: LiveExecutor, upstreamRetryMs = 5000, member: (p: Principal) => boolean = () => true) {
-  const relationships = { mayReadCarePlans: async (p: Principal) => ({ allowed: member(p), remember: true }) };
+  const relationships = { mayReadCarePlans: async (p: Principal) => ({ allowed: member(p), remember: true, breakTheGlass: null }) };
   return new SubscriptionManager(executor, world.feed as unknown as EventFeed, world.pool as unknown as Pool, 7, { upstreamRetryMs, relationships });
 }
 const follow = (m: SubscriptionManager, after?: string, principal = nurse, authorization = 'Bearer x') =>
@@ -189,7 +189,7 @@ it("asks again, event by event, an answer a break-the-glass grant gave: the gran
   const world = new World();
   let grantOpen = true;
   let asked = 0;
-  const relationships = { mayReadCarePlans: async () => ({ allowed: (asked++, grantOpen), remember: false }) };
+  const relationships = { mayReadCarePlans: async () => ({ allowed: (asked++, grantOpen), remember: false, breakTheGlass: grantOpen ? "break-the-glass g-1: unresponsive in the ED" : null }) };
   const m = new SubscriptionManager(fakeExecutor({ resolve: ok }), world.feed as unknown as EventFeed, world.pool as unknown as Pool, 7, { relationships });
   const s = await follow(m);
   world.commit();
@@ -201,6 +201,20 @@ it("asks again, event by event, an answer a break-the-glass grant gave: the gran
   expect(s.positions()).toEqual(['1']);
   expect(m.catchingUpCount).toBe(0);
   await s.stream.return!();
+});
+
+it("never answers one token with another's decision: the same subject as an admin and as a nurse off the team", async () => {
+  const world = new World();
+  const m = managerFor(world, fakeExecutor({ resolve: ok }), 5000, (p) => p.roles.includes(Role.ADMIN));
+  const asAdmin = await follow(m, undefined, { sub: 'dual-1', roles: [Role.ADMIN] });
+  world.commit();
+  await until(() => asAdmin.positions().length === 1);
+  const asNurse = await follow(m, undefined, { sub: 'dual-1', roles: [Role.NURSE] });
+  world.commit();
+  await until(() => asAdmin.positions().length === 2);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(asNurse.results).toEqual([]);
+  await Promise.all([asAdmin.stream.return!(), asNurse.stream.return!()]);
 });
 
 it('delivers a partial result, and an event its errors nulled, with the cursor in extensions', async () => {

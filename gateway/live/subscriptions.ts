@@ -31,7 +31,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { EventResolution, LiveExecutor, PreparedSubscription } from './executor';
 import type { EventFeed } from './feed';
 import type { CareRelationshipsView, LiveDecision } from './relationships';
-import { ACCESS_CHANGING_EVENTS, TOPICS, type Authorizer, type Topic } from './topics';
+import { ACCESS_CHANGING_EVENTS, TOPICS, type Authorizer, type LiveAccess, type Topic } from './topics';
 
 const log = rootLogger.child({ component: 'subscriptions' });
 
@@ -92,7 +92,6 @@ export interface LiveStats {
   upstreamEndings: number;
 }
 
-type Decision = 'allowed' | 'denied' | 'unknown';
 
 /** Where the gateway writes its delivery records, and which endpoint this manager serves. */
 export interface DeliveryAudit {
@@ -412,6 +411,8 @@ interface Staged {
   denied: Subscriber[];
   undecided: Subscriber[];
   allowed: Subscriber[];
+  /** Those of `allowed` a break-the-glass grant lets through, with the grant's audit reason. */
+  breakTheGlass: Map<Subscriber, string>;
   resolution: EventResolution | undefined;
   recorded: boolean;
 }
@@ -425,6 +426,8 @@ export class SubscriptionManager {
   private readonly subscribers = new Set<Subscriber>();
   private readonly decisions = new Map<string, Promise<CachedDecision> | CachedDecision>();
   private readonly generations = new Map<string, number>();
+  /** Who asks, as a cached answer's key: the subject with its roles and organization (one sub may hold tokens of different roles). */
+  private readonly askers = new WeakMap<Principal, string>();
   private readonly stopFeed: () => void;
   private readonly authorizer: Authorizer;
   /** How long an event may wait for a subgraph before its subscription ends (SUBSCRIPTION_UPSTREAM_RETRY_MS). */
@@ -445,12 +448,12 @@ export class SubscriptionManager {
     this.relationships = options.relationships;
     this.authorizer = {
       careTeamMember: (principal, patientId, position) =>
-        this.decide(`team|${principal.sub}|${patientId}`, patientId, () => {
+        this.decide(`team|${this.asker(principal)}|${patientId}`, patientId, () => {
           this.stats.authorizations += 1;
           return this.relationships.mayReadCarePlans(principal, patientId, position);
         }),
       partnerReferral: (principal, authorization, patientId, referralId) =>
-        this.decide(`partner|${principal.sub}|${referralId}`, patientId, async () => ({ allowed: await this.askPartners(authorization, referralId), remember: true })),
+        this.decide(`partner|${this.asker(principal)}|${referralId}`, patientId, async () => ({ allowed: await this.askPartners(authorization, referralId), remember: true, breakTheGlass: null })),
     };
     this.stopFeed = feed.onEvent((event) => this.dispatch(event));
   }
@@ -562,16 +565,19 @@ export class SubscriptionManager {
     const unconcerned: Subscriber[] = [];
     for (const s of targets) (s.topic.matches(event, s.args, s.principal) ? matching : unconcerned).push(s);
     const decisions = await Promise.all(matching.map((s) => this.authorize(s, event)));
-    const allowed = matching.filter((s, i) => decisions[i] === 'allowed' && !s.closed);
-    const staged: Staged = {
-      event, position, unconcerned,
-      denied: matching.filter((_, i) => decisions[i] === 'denied'),
-      undecided: matching.filter((_, i) => decisions[i] === 'unknown'),
-      allowed, resolution: undefined, recorded: false,
-    };
-    if (allowed.length) {
-      staged.resolution = await group.resolve(allowed[0], event);
-      if (staged.resolution.kind === 'resolved') staged.recorded = await this.recordDeliveries(allowed, event);
+    const staged: Staged = { event, position, unconcerned, denied: [], undecided: [], allowed: [], breakTheGlass: new Map(), resolution: undefined, recorded: false };
+    matching.forEach((s, i) => {
+      const d = decisions[i];
+      if (d === 'unknown') staged.undecided.push(s);
+      else if (!d.allowed) staged.denied.push(s);
+      else if (!s.closed) {
+        staged.allowed.push(s);
+        if (d.breakTheGlass) staged.breakTheGlass.set(s, d.breakTheGlass);
+      }
+    });
+    if (staged.allowed.length) {
+      staged.resolution = await group.resolve(staged.allowed[0], event);
+      if (staged.resolution.kind === 'resolved') staged.recorded = await this.recordDeliveries(staged.allowed, event, staged.breakTheGlass);
     }
     return staged;
   }
@@ -641,9 +647,10 @@ export class SubscriptionManager {
    * The audit records of a delivery, durable before it is sent (shared/audit.ts): one
    * per subscriber and event of a patient, since a shared execution fetched once for
    * all of them and may have been answered from the event alone. False when they
-   * could not be written: the event is then retried like an unavailable subgraph.
+   * could not be written: the event is then retried like an unavailable subgraph. A
+   * delivery a break-the-glass grant let through is recorded under that purpose, with its reason.
    */
-  private async recordDeliveries(subscribers: Subscriber[], event: DomainEvent): Promise<boolean> {
+  private async recordDeliveries(subscribers: Subscriber[], event: DomainEvent, breakTheGlass: Map<Subscriber, string>): Promise<boolean> {
     if (!this.audit || !event.patientId) return true;
     const { writer, endpoint } = this.audit;
     const records = subscribers.filter((s) => !s.closed).map((s): AuditRecord => {
@@ -651,7 +658,8 @@ export class SubscriptionManager {
       return {
         requestId: s.id, service: 'gateway', endpoint, channel: 'subscription', principal: s.principal, action: 'read',
         operation: s.request.prepared.operationName ?? s.request.prepared.rootField,
-        entities: [`${s.request.prepared.rootField}:${event.type}`, ...s.shows], patientIds: [event.patientId!], purpose: deliveryPurpose(endpoint, s.principal),
+        entities: [`${s.request.prepared.rootField}:${event.type}`, ...s.shows], patientIds: [event.patientId!],
+        ...(breakTheGlass.has(s) ? { purpose: AuditPurpose.BREAK_THE_GLASS, reason: breakTheGlass.get(s)! } : { purpose: deliveryPurpose(endpoint, s.principal) }),
       };
     });
     try {
@@ -663,9 +671,9 @@ export class SubscriptionManager {
     }
   }
 
-  private async authorize(s: Subscriber, event: DomainEvent): Promise<Decision> {
+  private async authorize(s: Subscriber, event: DomainEvent): Promise<LiveAccess | 'unknown'> {
     try {
-      return (await s.topic.authorize(this.authorizer, s.principal, s.request.authorization, event)) ? 'allowed' : 'denied';
+      return await s.topic.authorize(this.authorizer, s.principal, s.request.authorization, event);
     } catch (err) {
       // The check could not be made (a subgraph is down): unknown, retried — never read as "not authorized".
       log.warn({ err: (err as Error).message }, 'authorization could not be decided; retrying');
@@ -689,17 +697,23 @@ export class SubscriptionManager {
     }
   }
 
+  private asker(p: Principal): string {
+    let key = this.askers.get(p);
+    if (key === undefined) this.askers.set(p, (key = JSON.stringify([p.sub, [...p.roles].sort(), p.org ?? null])));
+    return key;
+  }
+
   /**
    * Cached per subscriber and patient; a newer access-changing event for the patient
    * invalidates it. An answer not to be remembered (a break-the-glass grant's, which
    * ends by itself) serves only the questions that waited for it, and is asked again after.
    */
-  private async decide(key: string, patientId: string, ask: () => Promise<LiveDecision>): Promise<boolean> {
+  private async decide(key: string, patientId: string, ask: () => Promise<LiveDecision>): Promise<LiveAccess> {
     const generation = this.generations.get(patientId) ?? 0;
     const cached = this.decisions.get(key);
     if (cached) {
       const d = await cached; // a question still being asked that fails fails here too: unknown, retried
-      if (d.generation === generation) return d.allowed;
+      if (d.generation === generation) return d;
     }
     const pending = ask().then((d) => ({ ...d, generation }));
     this.decisions.set(key, pending);
@@ -707,7 +721,7 @@ export class SubscriptionManager {
       const d = await pending;
       if ((this.generations.get(patientId) ?? 0) === generation && d.remember) this.decisions.set(key, d);
       else if (this.decisions.get(key) === pending) this.decisions.delete(key);
-      return d.allowed;
+      return d;
     } catch (err) {
       if (this.decisions.get(key) === pending) this.decisions.delete(key);
       throw err;

@@ -10,11 +10,15 @@ import { badInput } from '../../shared/errors';
 import type { DomainEvent } from '../../shared/events';
 import { encodeCursor } from './cursor';
 
+/** An event's answer for one subscriber; `breakTheGlass`, the audit reason when a break-the-glass grant allowed it. */
+export interface LiveAccess { allowed: boolean; breakTheGlass: string | null }
+const REFUSED: LiveAccess = { allowed: false, breakTheGlass: null };
+
 export interface Authorizer {
   /** May the subscriber read the patient's care team and plans (a member, a clinician who broke the glass, an admin), as of the event at `position`? */
-  careTeamMember(principal: Principal, patientId: string, position: bigint): Promise<boolean>;
+  careTeamMember(principal: Principal, patientId: string, position: bigint): Promise<LiveAccess>;
   /** May this partner user see this referral now (own organization, consent active)? */
-  partnerReferral(principal: Principal, authorization: string, patientId: string, referralId: string): Promise<boolean>;
+  partnerReferral(principal: Principal, authorization: string, patientId: string, referralId: string): Promise<LiveAccess>;
 }
 
 export interface Topic {
@@ -30,7 +34,7 @@ export interface Topic {
    */
   patientOf?(args: Record<string, unknown>): string | null;
   root(event: DomainEvent): Record<string, unknown>;
-  authorize(auth: Authorizer, principal: Principal, authorization: string, event: DomainEvent): Promise<boolean>;
+  authorize(auth: Authorizer, principal: Principal, authorization: string, event: DomainEvent): Promise<LiveAccess>;
 }
 
 /** Events after which a patient's access decisions must be asked again. */
@@ -116,11 +120,11 @@ const socialNeedRoot = (e: DomainEvent) => {
 };
 
 const memberOfPatientTeam: Topic['authorize'] = (auth, principal, _authorization, e) =>
-  e.patientId ? auth.careTeamMember(principal, e.patientId, BigInt(e.id)) : Promise.resolve(false);
+  e.patientId ? auth.careTeamMember(principal, e.patientId, BigInt(e.id)) : Promise.resolve(REFUSED);
 
 const partnerMaySee: Topic['authorize'] = (auth, principal, authorization, e) => {
   const referralId = str((e.payload as Payload).referralId);
-  return e.patientId && referralId ? auth.partnerReferral(principal, authorization, e.patientId, referralId) : Promise.resolve(false);
+  return e.patientId && referralId ? auth.partnerReferral(principal, authorization, e.patientId, referralId) : Promise.resolve(REFUSED);
 };
 
 const forMyOrganization = (e: DomainEvent, principal: Principal) => !!principal.org && (e.payload as Payload).partnerId === principal.org;
