@@ -134,3 +134,33 @@ it('revoking consent withdraws the partner live feed at once', async () => {
   expect(updated.results).toEqual([]);
   await Promise.all([updated.dispose(), team.dispose()]);
 });
+
+it("a consent's period ending withdraws the partner live feed when it ends, though no event says so", async () => {
+  const patient = await registerPatient(hub, 'Ferreira');
+  await formCareTeam(hub, patient, [{ practitionerId: 'sw-1', role: 'SOCIAL_WORKER' }], 'coord-ref');
+  const consent = await hub.query(`mutation($i: RecordConsentInput!) { recordConsent(input: $i) { id } }`,
+    { i: { patientId: patient, kind: 'SHARE_WITH_PARTNER', partnerOrgId: FOOD_BANK.id, periodEnd: '2099-12-31' } }, who.socialWorker);
+  expect(consent.errors).toBeUndefined();
+  const updated = subscribe(partnerUrl(hub), who.foodBank, PARTNER_VIEW('referralUpdated'));
+  const team = subscribe(hub.gatewayUrl, who.socialWorker, CARE_TEAM_VIEW, { p: patient });
+  await new Promise((r) => setTimeout(r, 300));
+  const created = await hub.query(`mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { patientId: patient, partnerId: FOOD_BANK.id, category: 'FOOD_INSECURITY', note: 'Until the consent ends', send: true },
+  }, who.socialWorker);
+  expect(created.errors).toBeUndefined();
+  await updated.waitFor(1);
+  expect(updated.results[0].data!.referralUpdated).toMatchObject({ status: 'REQUESTED', referral: { note: 'Until the consent ends' } });
+
+  // The consent's period runs out (its end moved, in community-partners' copy, to a moment ago).
+  await hub.settle();
+  const [, moved] = await hub.subgraphs['community-partners'].ds.query(
+    `UPDATE community_partners.partner_consent SET period_end = now() - interval '1 second' WHERE consent_id = $1`, [consent.data!.recordConsent.id]);
+  expect(moved).toBe(1);
+  const cancelled = await hub.query(`mutation($id: ID!) { cancelReferral(input: { id: $id, reason: "Consent period over" }) { status } }`,
+    { id: created.data!.createReferral.id }, who.socialWorker);
+  expect(cancelled.errors).toBeUndefined();
+  await team.waitFor(2);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(updated.results).toHaveLength(1);
+  await Promise.all([updated.dispose(), team.dispose()]);
+});

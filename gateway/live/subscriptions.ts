@@ -453,7 +453,8 @@ export class SubscriptionManager {
           return this.relationships.mayReadCarePlans(principal, patientId, position);
         }),
       partnerReferral: (principal, authorization, patientId, referralId) =>
-        this.decide(`partner|${this.asker(principal)}|${referralId}`, patientId, async () => ({ allowed: await this.askPartners(authorization, referralId), remember: true, breakTheGlass: null })),
+        // Not remembered: a consent's period ends by itself, with no event to say so.
+        this.decide(`partner|${this.asker(principal)}|${referralId}`, patientId, async () => ({ allowed: await this.askPartners(authorization, referralId), remember: false, breakTheGlass: null })),
     };
     this.stopFeed = feed.onEvent((event) => this.dispatch(event));
   }
