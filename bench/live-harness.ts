@@ -149,8 +149,11 @@ export async function startLiveHub(prefix: string, plans: TeamPlan[]): Promise<L
     const supergraphFile = path.join(logDir, 'supergraph.graphql');
     await writeSupergraph(supergraphFile, urls);
     gateway = fork(path.join(__dirname, 'live-gateway.js'), [], {
-      execArgv: ['--expose-gc'], env: { NODE_ENV: 'production', ...process.env, ...env, SUPERGRAPH_PATH: supergraphFile },
+      // BENCH_CPU_PROF=dir profiles the gateway too (bench/hub-processes.ts profiles the subgraphs).
+      execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      env: { NODE_ENV: 'production', ...process.env, ...env, SUPERGRAPH_PATH: supergraphFile },
     });
+    if (process.env.BENCH_CPU_PROF) fs.appendFileSync(path.join(logDir, 'pids'), `${gateway.pid} gateway\n`);
     const { url } = await request(gateway, {}, 'listening');
     clock = fork(path.join(__dirname, 'live-clients.js'));
     const commits = new Map<number, number>();

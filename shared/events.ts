@@ -174,6 +174,26 @@ export async function readEventsAfter(db: Queryable, after: string, limit = 500,
   return (Array.isArray(rows) ? rows : rows.rows).map(toEvent);
 }
 
+/**
+ * A consumer's next batch: the events of its types after `after`, and how far the read
+ * looked (`through`): the log's head when the batch is short, else its last event. One
+ * statement, so one snapshot; positions commit in order (POSITION_LOCK), so no event at
+ * or below the head can still appear. A consumer that skips what it does not handle
+ * then reads once per wake, instead of reading, and committing a cursor, per event.
+ */
+export async function readConsumerBatch(db: Queryable, after: string, limit: number, types?: readonly string[]): Promise<{ events: DomainEvent[]; through: string }> {
+  const res = (await db.query(
+    `SELECT h.head::text AS head, e.* FROM (SELECT COALESCE(max(id), 0) AS head FROM ${EVENT_SCHEMA}.event_log) h
+       LEFT JOIN LATERAL (SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2) e ON true
+      ORDER BY e.id`,
+    types ? [after, limit, types] : [after, limit],
+  )) as (EventRow & { head: string })[] | { rows: (EventRow & { head: string })[] };
+  const rows = Array.isArray(res) ? res : res.rows;
+  const events = rows.filter((r) => r.id !== null).map(toEvent);
+  const through = events.length === limit ? events[events.length - 1].id : rows[0].head;
+  return { events, through: BigInt(through) > BigInt(after) ? through : after };
+}
+
 /** Whether an event of `type` for this patient is committed in the log (read-your-writes before a consumer applied it). */
 export async function hasPatientEvent(db: Queryable, patientId: string, type: string): Promise<boolean> {
   const res = (await db.query(`SELECT 1 FROM ${EVENT_SCHEMA}.event_log WHERE patient_id = $1 AND type = $2 LIMIT 1`, [patientId, type])) as unknown[] | { rows: unknown[] };
@@ -332,21 +352,28 @@ export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsu
     consumer: o.name,
     lag: async () => (applied < 0n ? 0 : Math.max(0, Number(BigInt(await latestEventPosition(o.ds)) - applied))),
   });
+  // How far this instance has read: the stored cursor at first, then its own reads (another instance sharing the
+  // cursor may be ahead: what it applied is skipped in applyBatch).
+  let readTo: string | undefined;
   const drainOnce = async (): Promise<void> => {
-    const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
-    let cursor: string = position;
-    applied = BigInt(position);
+    if (readTo === undefined) {
+      const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
+      readTo = position as string;
+      applied = BigInt(position);
+    }
     // A backlog (a full batch) gets progress lines: counts, rate, time left — only if it lasts over a second.
     let catchUp: { progress: Progress; from: bigint; reported: boolean } | undefined;
     try {
       for (;;) {
         if (stopped) return;
-        const batch = await readEventsAfter(o.ds, cursor, 200);
-        if (batch.length === 0) return;
-        if (!catchUp && batch.length === 200) catchUp = await startCatchUp(BigInt(cursor));
-        await applyBatch(batch);
-        cursor = applied.toString();
-        catchUp?.progress.update(Number(BigInt(cursor) - catchUp.from));
+        const from: string = readTo;
+        const { events, through } = await readConsumerBatch(o.ds, from, 200, o.types);
+        if (through === from) return;
+        if (!catchUp && events.length === 200) catchUp = await startCatchUp(BigInt(from));
+        await applyBatch(events, through);
+        readTo = through;
+        catchUp?.progress.update(Number(BigInt(through) - catchUp.from));
+        if (events.length < 200) return;
       }
     } finally {
       if (catchUp?.reported) catchUp.progress.finish();
@@ -366,12 +393,18 @@ export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsu
     });
     return state;
   };
-  const applyBatch = async (batch: DomainEvent[]): Promise<void> => {
+  /** Applies a batch, and advances the cursor to `through` (past the events of other types read over). */
+  const applyBatch = async (batch: DomainEvent[], through: string): Promise<void> => {
+    if (batch.length === 0) {
+      await o.ds.query(`UPDATE "${schema}".event_cursor SET position = GREATEST(position, $2), updated_at = now() WHERE consumer = $1`, [o.name, through]);
+      applied = BigInt(through);
+      return;
+    }
     const size = Math.max(1, o.eventsPerTransaction ?? 1);
     for (let i = 0; i < batch.length; i += size) {
       if (stopped) return;
       const events = batch.slice(i, i + size);
-      const last = events[events.length - 1].id;
+      const last = i + size >= batch.length ? through : events[events.length - 1].id;
       await o.ds.transaction(async (m) => {
         // Instances of one service (two gateways, say) share the cursor: its row lock takes them in turn, and what
         // another already applied is not applied again, out of order (a team's older status over its newer one).
@@ -423,8 +456,7 @@ export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsu
       const target = BigInt(await latestEventPosition(o.ds));
       for (;;) {
         await drain();
-        const [{ position }] = await o.ds.query(`SELECT position::text FROM "${schema}".event_cursor WHERE consumer = $1`, [o.name]);
-        if (BigInt(position) >= target || stopped) return;
+        if (applied >= target || stopped) return;
       }
     },
     async reached(position: bigint) {

@@ -227,6 +227,36 @@ it('the LISTEN transport waits out an unreachable database, however long, and li
   }
 });
 
+it('a consumer of some types reads past the others without a transaction per event, and its cursor reaches the head', async () => {
+  const start = (await readEventsAfter(ds, '0', 100_000)).at(-1)?.id ?? '0';
+  await ds.query("INSERT INTO outbox_test.event_cursor (consumer, position) VALUES ('typed-test', $1)", [start]);
+  // 450 events it does not handle around 3 it does: a backlog of more than two reads.
+  await ds.transaction(async (m) => {
+    for (let i = 0; i < 450; i++) {
+      if (i === 10 || i === 250 || i === 449) await recordEvent(m, 'test', { ...event(`wanted-${i}`), type: 'ThingWanted' });
+      await recordEvent(m, 'test', event(`other-${i}`));
+    }
+  });
+  const head = (await readEventsAfter(ds, start, 10_000)).at(-1)!.id;
+  const seen: string[] = [];
+  const transactions = jest.spyOn(ds, 'transaction');
+  const consumer = await startConsumer({
+    ds, transport: new PgNotifyTransport(db.url), name: 'typed-test', pollMs: 60_000, types: ['ThingWanted'],
+    handle: async (e) => { seen.push((e.payload as { name: string }).name); },
+  });
+  try {
+    await consumer.caughtUp();
+    expect(seen).toEqual(['wanted-10', 'wanted-250', 'wanted-449']);
+    const [{ position }] = await ds.query("SELECT position::text FROM outbox_test.event_cursor WHERE consumer = 'typed-test'");
+    expect(position).toBe(head);
+    // One per handled event (eventsPerTransaction 1), none for the 450 skipped.
+    expect(transactions.mock.calls.length).toBeLessThanOrEqual(3);
+  } finally {
+    transactions.mockRestore();
+    await consumer.stop();
+  }
+});
+
 it('a consumer survives every session of its database being terminated and applies each committed event exactly once', async () => {
   const start = (await readEventsAfter(ds, '0', 10_000)).at(-1)!.id;
   await ds.query("INSERT INTO outbox_test.event_cursor (consumer, position) VALUES ('storm-test', $1)", [start]);
