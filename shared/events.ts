@@ -18,7 +18,7 @@
 import { Client } from 'pg';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { config } from './config';
-import { createServiceDataSource, isDatabaseUnavailable, migrate } from './database';
+import { createServiceDataSource, isDatabaseUnavailable, migrate, rowsOf } from './database';
 import { rootLogger } from './logger';
 import { watchConsumer } from './metrics';
 import { startProgress, type Progress } from './progress';
@@ -174,6 +174,9 @@ export async function readEventsAfter(db: Queryable, after: string, limit = 500,
   return (Array.isArray(rows) ? rows : rows.rows).map(toEvent);
 }
 
+/** Most events a consumer reads at once; a full batch means a backlog (read again at once, with progress lines). */
+const CONSUMER_BATCH = 200;
+
 /**
  * A consumer's next batch: the events of its types after `after`, and how far the read
  * looked (`through`): the log's head when the batch is short, else its last event. One
@@ -182,13 +185,12 @@ export async function readEventsAfter(db: Queryable, after: string, limit = 500,
  * then reads once per wake, instead of reading, and committing a cursor, per event.
  */
 export async function readConsumerBatch(db: Queryable, after: string, limit: number, types?: readonly string[]): Promise<{ events: DomainEvent[]; through: string }> {
-  const res = (await db.query(
+  const rows = rowsOf<EventRow & { head: string }>(await db.query(
     `SELECT h.head::text AS head, e.* FROM (SELECT COALESCE(max(id), 0) AS head FROM ${EVENT_SCHEMA}.event_log) h
        LEFT JOIN LATERAL (SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2) e ON true
       ORDER BY e.id`,
     types ? [after, limit, types] : [after, limit],
-  )) as (EventRow & { head: string })[] | { rows: (EventRow & { head: string })[] };
-  const rows = Array.isArray(res) ? res : res.rows;
+  ));
   const events = rows.filter((r) => r.id !== null).map(toEvent);
   const through = events.length === limit ? events[events.length - 1].id : rows[0].head;
   return { events, through: BigInt(through) > BigInt(after) ? through : after };
@@ -367,13 +369,13 @@ export async function startConsumer(o: ConsumerOptions): Promise<PositionedConsu
       for (;;) {
         if (stopped) return;
         const from: string = readTo;
-        const { events, through } = await readConsumerBatch(o.ds, from, 200, o.types);
+        const { events, through } = await readConsumerBatch(o.ds, from, CONSUMER_BATCH, o.types);
         if (through === from) return;
-        if (!catchUp && events.length === 200) catchUp = await startCatchUp(BigInt(from));
+        if (!catchUp && events.length === CONSUMER_BATCH) catchUp = await startCatchUp(BigInt(from));
         await applyBatch(events, through);
         readTo = through;
         catchUp?.progress.update(Number(BigInt(through) - catchUp.from));
-        if (events.length < 200) return;
+        if (events.length < CONSUMER_BATCH) return;
       }
     } finally {
       if (catchUp?.reported) catchUp.progress.finish();
