@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 24 --seconds 1 --concurrency 8 --only worklist --keep]`
+ * `npm run bench:audit [-- --patients 2000 --pairs 400 --rounds 24 --seconds 1 --concurrency 8 --load 0.5 --only worklist --keep]`
  * (`--only`: the cases whose name holds that text)
  *
  * What the audit trail costs a read (issue 10 target: < 15 % at p50), on the hub as it
@@ -16,12 +16,15 @@
  * with a gateway-signed caller token straight to each hub's patients process): there its
  * own data queries are all a read's durable commit can overlap.
  *
- * Two loads per query: one request at a time (every read pays a whole commit), the two
+ * Three loads per query: one request at a time (every read pays a whole commit), the two
  * hubs alternating request by request (the order flipping each pair) so drift in this
  * shared machine's load hits both alike; and `--concurrency` requests in flight, as a
  * team's morning looks, where concurrent reads share a commit (shared/audit.ts
  * AuditWriter), the hubs alternating in short rounds (1 s: a burst of other load on this
- * shared machine spans both). It also prints this machine's
+ * shared machine spans both) — a closed loop that keeps this 2-core machine saturated,
+ * so its p50 follows the throughput the audit leaves; and, as users load a hub, requests
+ * arriving steadily (open loop) at `--load` of the unaudited hub's throughput there, to
+ * both hubs in alternated rounds. It also prints this machine's
  * durable commit, the CPU per request of the loaded hub's processes and of PostgreSQL
  * (from /proc, while only that hub is loaded), and checks what each hub wrote: the
  * audited hub's chart request leaves a read record per subgraph, the other none.
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '100' },
       concurrency: { type: 'string', default: '8' },
+      load: { type: 'string', default: '0.5' },
       only: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
+  const load = Number(values.load);
   process.env.LOG_LEVEL ??= 'warn';
   // Throwaway secrets: the bench mints user tokens and signs caller tokens itself, and touches nothing in .data.
   process.env.HUB_INTERNAL_KEY ??= crypto.randomBytes(32).toString('base64url');
@@ -205,7 +210,24 @@ async function main(): Promise<void> {
         ticks[mode].hub += ticksSince(hub0, hubs[mode].pids);
         ticks[mode].db += ticksSince(db0, databasePids());
       }
-      table.push(one, many);
+      // Steady arrivals at a share of what the unaudited hub sustained (open loop: a request leaves on schedule whether or not
+      // the ones before it are answered), as a clinic's load is: its p50 is the latency a user sees, where the closed loop
+      // above, which keeps the machine saturated, measures the capacity left.
+      const rate = Math.max(1, Math.round((load * many.off.length) / (rounds * seconds)));
+      const steady = { name: c.name, load: `${rate} requests/s arriving steadily (${Math.round(load * 100)} % of the unaudited hub's throughput ${concurrency} in flight)`, on: [] as number[], off: [] as number[] };
+      let next = 0;
+      for (let r = 0; r < rounds * 2; r++) {
+        const mode: Mode = r % 2 === 0 ? 'off' : 'on';
+        const start = performance.now();
+        const answers: Promise<void>[] = [];
+        for (let i = 0; i < rate * seconds; i++) {
+          const wait = start + (i * 1000) / rate - performance.now();
+          if (wait > 0) await new Promise((done) => setTimeout(done, wait));
+          answers.push(send(c, mode, next++).then((ms) => void steady[mode].push(ms)));
+        }
+        await Promise.all(answers);
+      }
+      table.push(one, many, steady);
       console.log(`  measured: ${c.name}`);
     }
 
