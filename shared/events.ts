@@ -165,13 +165,16 @@ const toEvent = (r: EventRow): DomainEvent => ({
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
+/** The log's events after `$1` (of `types`, as `$3`, when given), in order, at most `$2`; with its parameters. */
+const eventsAfter = (after: string, limit: number, types?: readonly string[]) => ({
+  sql: `SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2`,
+  params: types ? [after, limit, types] : [after, limit],
+});
+
 /** Events after a cursor, in order. `types` narrows the read; the cursor may still skip past others. */
 export async function readEventsAfter(db: Queryable, after: string, limit = 500, types?: readonly string[]): Promise<DomainEvent[]> {
-  const rows = (await db.query(
-    `SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2`,
-    types ? [after, limit, types] : [after, limit],
-  )) as EventRow[] | { rows: EventRow[] };
-  return (Array.isArray(rows) ? rows : rows.rows).map(toEvent);
+  const q = eventsAfter(after, limit, types);
+  return rowsOf<EventRow>(await db.query(q.sql, q.params)).map(toEvent);
 }
 
 /** Most events a consumer reads at once; a full batch means a backlog (read again at once, with progress lines). */
@@ -185,11 +188,12 @@ const CONSUMER_BATCH = 200;
  * then reads once per wake, instead of reading, and committing a cursor, per event.
  */
 export async function readConsumerBatch(db: Queryable, after: string, limit: number, types?: readonly string[]): Promise<{ events: DomainEvent[]; through: string }> {
+  const q = eventsAfter(after, limit, types);
   const rows = rowsOf<EventRow & { head: string }>(await db.query(
     `SELECT h.head::text AS head, e.* FROM (SELECT COALESCE(max(id), 0) AS head FROM ${EVENT_SCHEMA}.event_log) h
-       LEFT JOIN LATERAL (SELECT * FROM ${EVENT_SCHEMA}.event_log WHERE id > $1 ${types ? 'AND type = ANY($3)' : ''} ORDER BY id LIMIT $2) e ON true
+       LEFT JOIN LATERAL (${q.sql}) e ON true
       ORDER BY e.id`,
-    types ? [after, limit, types] : [after, limit],
+    q.params,
   ));
   const events = rows.filter((r) => r.id !== null).map(toEvent);
   const through = events.length === limit ? events[events.length - 1].id : rows[0].head;
@@ -198,13 +202,11 @@ export async function readConsumerBatch(db: Queryable, after: string, limit: num
 
 /** Whether an event of `type` for this patient is committed in the log (read-your-writes before a consumer applied it). */
 export async function hasPatientEvent(db: Queryable, patientId: string, type: string): Promise<boolean> {
-  const res = (await db.query(`SELECT 1 FROM ${EVENT_SCHEMA}.event_log WHERE patient_id = $1 AND type = $2 LIMIT 1`, [patientId, type])) as unknown[] | { rows: unknown[] };
-  return (Array.isArray(res) ? res : res.rows).length > 0;
+  return rowsOf(await db.query(`SELECT 1 FROM ${EVENT_SCHEMA}.event_log WHERE patient_id = $1 AND type = $2 LIMIT 1`, [patientId, type])).length > 0;
 }
 
 export async function latestEventPosition(db: Queryable): Promise<string> {
-  const res = (await db.query(`SELECT COALESCE(MAX(id), 0)::text AS id FROM ${EVENT_SCHEMA}.event_log`)) as { id: string }[] | { rows: { id: string }[] };
-  return (Array.isArray(res) ? res : res.rows)[0].id;
+  return rowsOf<{ id: string }>(await db.query(`SELECT COALESCE(MAX(id), 0)::text AS id FROM ${EVENT_SCHEMA}.event_log`))[0].id;
 }
 
 /** Wakes readers when events may have been committed. Redis can implement it too. */
