@@ -481,7 +481,7 @@ export class AuditCollector {
     this.document = document;
     this.schema = schema;
     this.writer = writer;
-    this.request.operation ??= operationName ?? topFieldsOf(document);
+    this.request.operation ??= operationName ? clientOperationName(operationName, this.request.service) : topFieldsOf(document);
   }
 
   noteRead(patientIds: readonly string[], entity: string, purpose: AuditPurpose, reason: string | null = null): void {
@@ -543,6 +543,17 @@ export class AuditCollector {
     this.writeNoted(writer);
     await Promise.all(this.writes);
   }
+}
+
+/**
+ * The operation the client named: the gateway's query planner names each subgraph fetch
+ * `<operation>__<subgraph>__<n>` (@apollo/query-planner buildPlan, the subgraph's name with
+ * `-` as `_`), and a privacy officer looks for the name the console or integration sent.
+ */
+function clientOperationName(name: string, service: string): string {
+  const fetchSuffix = `__${service.replace(/-/g, '_').replace(/[^_0-9A-Za-z]/g, '')}__`;
+  const at = name.lastIndexOf(fetchSuffix);
+  return at > 0 && /^\d+$/.test(name.slice(at + fetchSuffix.length)) ? name.slice(0, at) : name;
 }
 
 function topFieldsOf(document: DocumentNode): string | null {

@@ -138,6 +138,12 @@ describe('auditEvents', () => {
     expect(liveReads.map((r) => [r.service, r.actor]).sort()).toEqual([['community-partners', 'aud-partner'], ['patients', 'aud-partner']]);
   });
 
+  it('names a read by the operation the client sent, in each subgraph that served it (not the gateway\'s fetch name)', async () => {
+    ok(await hub.query(`query ChartReview($id: ID!) { patient(id: $id) { familyName careTeams { name } } }`, { id: patientId }, socialWorker));
+    const reads = (await auditOf({ actor: 'aud-sw' }, 20)).filter((r) => r.action === 'READ' && r.operation?.startsWith('ChartReview'));
+    expect(reads.map((r) => [r.service, r.operation]).sort()).toEqual([['care-teams', 'ChartReview'], ['patients', 'ChartReview']]);
+  });
+
   it('filters by actor, purpose and time, and pages newest first without gaps', async () => {
     const mine = await auditOf({ actor: 'aud-sw', purpose: 'TREATMENT', from: new Date(Date.now() - 3600_000).toISOString() });
     expect(mine.length).toBeGreaterThan(0);
