@@ -551,9 +551,7 @@ export class AuditCollector {
  * `-` as `_`), and a privacy officer looks for the name the console or integration sent.
  */
 function clientOperationName(name: string, service: string): string {
-  const fetchSuffix = `__${service.replace(/-/g, '_').replace(/[^_0-9A-Za-z]/g, '')}__`;
-  const at = name.lastIndexOf(fetchSuffix);
-  return at > 0 && /^\d+$/.test(name.slice(at + fetchSuffix.length)) ? name.slice(0, at) : name;
+  return name.replace(new RegExp(`(.)__${service.replace(/-/g, '_')}__\\d+$`), '$1');
 }
 
 function topFieldsOf(document: DocumentNode): string | null {

@@ -77,12 +77,7 @@ export const config = {
   get breakTheGlassMinutes() { return int('BREAK_THE_GLASS_MINUTES', 60); },
   /** `off` stops writing the audit trail (benchmarks only: bench/audit-overhead.ts measures what it costs). */
   get audit() { return (env('HUB_AUDIT') ?? 'on') as 'on' | 'off'; },
-  /**
-   * How often each service's AuditSealer chains the audit records committed since (shared/audit.ts). Every service
-   * seals, so the trail is sealed N times a second with N services; a pass costs the database about 250 µs before its
-   * first record, and at 200 ms the passes cost the database 0.15–0.19 ms per loaded worklist read (bench:audit, 200 against
-   * 1,000 and 2,000 ms), of the ~0.5 ms auditing cost it.
-   */
+  /** How often each service's AuditSealer chains the audit records committed since (shared/audit.ts; why 1 s: docs/architecture.md, Who saw what). */
   get auditSealMs() { return int('HUB_AUDIT_SEAL_MS', 1000); },
   /** How long the gateway waits for one subgraph fetch. */
   get subgraphTimeoutMs() { return int('SUBGRAPH_TIMEOUT_MS', 10_000); },
