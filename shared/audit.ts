@@ -10,9 +10,11 @@
  *   before its answer leaves (`AuditCollector.flush`); if that insert fails, the
  *   request fails — nothing is served unrecorded. Concurrent requests' records share
  *   one INSERT and one commit (`AuditWriter`, group commit).
- * - Live deliveries: the gateway records each event it delivers, per subscriber
- *   (service `gateway`, channel `subscription`), before it is sent: a delivery may be
- *   answered from the event alone, and a shared execution fetches once for a group.
+ * - Live deliveries: the gateway records each event it delivers (service `gateway`,
+ *   channel `subscription`) before it is sent: a delivery may be answered from the
+ *   event alone, and a shared execution fetches once for a group. One record per event,
+ *   group and purpose names everyone it reached alike as `recipients` (FHIR
+ *   AuditEvent.agent); a record names one actor, or two or more recipients.
  * - Writes: `recordEvent` appends a write record in the write's own transaction for
  *   every patient-level event a request causes (every change emits one), so a write
  *   and its audit commit or roll back together.
@@ -58,14 +60,23 @@ export type AuditAction = 'read' | 'write';
 export const breakTheGlassReason = (grantId: string, reason: string): string => `break-the-glass ${grantId}: ${reason}`;
 
 /** The shape hashed: every column but the chain itself, with times as epoch microseconds (no time-zone text). */
-const CANONICAL = (r: string) => `jsonb_build_object(
+const CANONICAL_OBJECT = (r: string) => `jsonb_build_object(
     'position', ${r}.position, 'recorded_at', (extract(epoch FROM ${r}.recorded_at) * 1000000)::bigint, 'request_id', ${r}.request_id,
     'service', ${r}.service, 'endpoint', ${r}.endpoint, 'channel', ${r}.channel, 'actor_sub', ${r}.actor_sub, 'actor_roles', to_jsonb(${r}.actor_roles),
     'actor_org', ${r}.actor_org, 'action', ${r}.action, 'operation', ${r}.operation, 'entities', to_jsonb(${r}.entities),
-    'patient_ids', to_jsonb(${r}.patient_ids), 'purpose', ${r}.purpose, 'reason', ${r}.reason)::text`;
+    'patient_ids', to_jsonb(${r}.patient_ids), 'purpose', ${r}.purpose, 'reason', ${r}.reason)`;
+/** The content sealed before a record could name several recipients (migrations up to AsyncSealCommits). */
+const CANONICAL_V1 = (r: string) => `${CANONICAL_OBJECT(r)}::text`;
+/**
+ * The content sealed since GroupDeliveryRecords: the same object, with `recipients` added only
+ * where a record has them. jsonb text is canonical (keys in a fixed order), so a record without
+ * recipients has the very text it had: the seals made before verify unchanged.
+ */
+const CANONICAL = (r: string) => `(${CANONICAL_OBJECT(r)} || CASE WHEN ${r}.recipients IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('recipients', ${r}.recipients) END)::text`;
+type Canonical = (r: string) => string;
 /** The link: SHA-256 of the previous hash and the record's canonical content. */
-const HASH_OF = (prev: string, r: string) => `encode(sha256(convert_to(${prev} || '|' || ${CANONICAL(r)}, 'UTF8')), 'hex')`;
-const HASH = (r: string) => HASH_OF(`${r}.prev_hash`, r);
+const HASH_OF = (prev: string, r: string, canonical: Canonical = CANONICAL) => `encode(sha256(convert_to(${prev} || '|' || ${canonical(r)}, 'UTF8')), 'hex')`;
+const HASH = (r: string) => HASH_OF(`${r}.prev_hash`, r, CANONICAL_V1);
 const CHAIN_LOCK = 0x0a0d_17c4;
 const SEAL_LOCK = 0x0a0d_5ea1;
 /** Most records one sealing pass chains (one transaction); a longer backlog takes several passes. */
@@ -195,7 +206,7 @@ export class SealAuditTrail1733000000200 implements MigrationInterface {
 ${SEAL_PASS_OPENING(a)}
         LOOP
           last_seal := last_seal + 1;
-          link := ${HASH_OF('prev', 'r')};
+          link := ${HASH_OF('prev', 'r', CANONICAL_V1)};
           INSERT INTO ${a}.audit_seal (seal, position, prev_hash, hash) VALUES (last_seal, r.position, prev, link);
           prev := link;
           sealed := sealed || r.position;
@@ -216,8 +227,8 @@ ${SEAL_PASS_OPENING(a)}
   }
 }
 
-/** `seal_audit_events` as BatchAuditSeals made it; `first`: PL/pgSQL run before the pass opens. */
-const BATCHED_SEAL_PASS = (a: string, first = '') => `CREATE OR REPLACE FUNCTION ${a}.seal_audit_events(batch int, wait boolean) RETURNS int LANGUAGE plpgsql AS $$
+/** `seal_audit_events` as BatchAuditSeals made it; `first`: PL/pgSQL run before the pass opens; `canonical`: the content sealed. */
+const BATCHED_SEAL_PASS = (a: string, first = '', canonical: Canonical = CANONICAL_V1) => `CREATE OR REPLACE FUNCTION ${a}.seal_audit_events(batch int, wait boolean) RETURNS int LANGUAGE plpgsql AS $$
       DECLARE
         last_seal bigint;
         prev text;
@@ -230,7 +241,7 @@ const BATCHED_SEAL_PASS = (a: string, first = '') => `CREATE OR REPLACE FUNCTION
 ${first}${SEAL_PASS_OPENING(a)}
         LOOP
           prevs := prevs || prev;
-          prev := ${HASH_OF('prev', 'r')};
+          prev := ${HASH_OF('prev', 'r', canonical)};
           links := links || prev;
           positions := positions || r.position;
         END LOOP;
@@ -266,6 +277,9 @@ export class BatchAuditSeals1733000000300 implements MigrationInterface {
   }
 }
 
+/** How a pass opens since AsyncSealCommits: its own commit does not wait for the WAL flush. */
+const ASYNC_SEAL_COMMIT = `        PERFORM set_config('synchronous_commit', 'off', true);\n`;
+
 /**
  * A sealing pass commits without waiting for its WAL to reach disk. Under load the
  * passes were half of the database's fsyncs (every service seals every 200 ms), each
@@ -278,16 +292,44 @@ export class BatchAuditSeals1733000000300 implements MigrationInterface {
 export class AsyncSealCommits1733000000400 implements MigrationInterface {
   name = 'AsyncSealCommits1733000000400';
   async up(q: QueryRunner): Promise<void> {
-    await q.query(BATCHED_SEAL_PASS(AUDIT_SCHEMA, `        PERFORM set_config('synchronous_commit', 'off', true);\n`));
+    await q.query(BATCHED_SEAL_PASS(AUDIT_SCHEMA, ASYNC_SEAL_COMMIT));
   }
   async down(q: QueryRunner): Promise<void> {
     await q.query(BATCHED_SEAL_PASS(AUDIT_SCHEMA));
   }
 }
 
+/**
+ * One record for everyone a live event is delivered to alike (FHIR AuditEvent.agent is
+ * 0..*): the gateway wrote one record per subscriber and event, and 1,000 subscribers of
+ * one patient cost ~55 ms of database CPU per event (INSERT and seal, ~55 µs each),
+ * ahead of every send. Now the subscribers of one execution and purpose are one record's
+ * `recipients` (sub, roles, organization, subscription id each), and the actor columns
+ * stay empty: a record has one actor, or two or more recipients (checked). A GIN index
+ * over the recipients' subs keeps `auditEvents(actor)` an index lookup. The seal covers
+ * the recipients; records without them seal as before.
+ */
+export class GroupDeliveryRecords1733000000500 implements MigrationInterface {
+  name = 'GroupDeliveryRecords1733000000500';
+  async up(q: QueryRunner): Promise<void> {
+    const a = AUDIT_SCHEMA;
+    await q.query(`ALTER TABLE ${a}.audit_event ADD COLUMN recipients jsonb,
+      ALTER COLUMN actor_sub DROP NOT NULL, ALTER COLUMN actor_roles DROP NOT NULL,
+      ADD CONSTRAINT audit_event_actor_or_recipients CHECK (CASE WHEN recipients IS NULL THEN actor_sub IS NOT NULL AND actor_roles IS NOT NULL
+        ELSE actor_sub IS NULL AND actor_roles IS NULL AND actor_org IS NULL AND jsonb_typeof(recipients) = 'array' AND jsonb_array_length(recipients) >= 2 END)`);
+    await q.query(`CREATE FUNCTION ${a}.recipient_subs(recipients jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+      AS $$ SELECT array_agg(r->>'sub') FROM jsonb_array_elements(recipients) r $$`);
+    await q.query(`CREATE INDEX audit_event_recipients ON ${a}.audit_event USING gin (${a}.recipient_subs(recipients)) WHERE recipients IS NOT NULL`);
+    await q.query(BATCHED_SEAL_PASS(a, ASYNC_SEAL_COMMIT, CANONICAL));
+  }
+  async down(): Promise<void> {
+    throw new Error('the audit trail is not downgraded: its seals would be lost');
+  }
+}
+
 /** Creates or upgrades the audit trail; every service calls it at start-up. */
 export async function migrateAuditTrail(url: string): Promise<void> {
-  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000, SealAuditTrail1733000000200, BatchAuditSeals1733000000300, AsyncSealCommits1733000000400], poolSize: 1 });
+  const ds = createServiceDataSource({ url, schema: AUDIT_SCHEMA, entities: [], migrations: [CreateAuditTrail1733000000000, SealAuditTrail1733000000200, BatchAuditSeals1733000000300, AsyncSealCommits1733000000400, GroupDeliveryRecords1733000000500], poolSize: 1 });
   await ds.initialize();
   try {
     await migrate(ds);
@@ -296,12 +338,21 @@ export async function migrateAuditTrail(url: string): Promise<void> {
   }
 }
 
+/** One of a record's recipients (a FHIR AuditEvent agent): who, and the request (for a delivery, the subscription) that received it. */
+export interface AuditRecipient {
+  principal: Principal;
+  requestId: string;
+}
+
 export interface AuditRecord {
   requestId: string | null;
   service: string;
   endpoint: Endpoint;
   channel: Channel;
-  principal: Principal;
+  /** The one actor; null when the record names `recipients` instead. */
+  principal: Principal | null;
+  /** Two or more who received the same thing alike (a live delivery's subscribers); then `principal` and `requestId` are null. */
+  recipients?: readonly AuditRecipient[];
   action: AuditAction;
   operation: string | null;
   entities: string[];
@@ -312,11 +363,11 @@ export interface AuditRecord {
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
-const COLUMNS = 'position, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason';
+const COLUMNS = 'position, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, recipients';
 
 /** One record (a request's usual share): plain parameters, lists as text[] — the cheapest statement for the database to run. */
 const APPEND_ONE = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
-  VALUES (0, $1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10::text[], $11::text[], $12, $13)`;
+  VALUES (0, $1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10::text[], $11::text[], $12, $13, $14::jsonb)`;
 
 /**
  * Several records in one statement. Arrays of arrays cannot be unnested per row, so a
@@ -325,25 +376,46 @@ const APPEND_ONE = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
  */
 const APPEND_MANY = `INSERT INTO ${AUDIT_SCHEMA}.audit_event (${COLUMNS})
   SELECT 0, r.request_id, r.service, r.endpoint, r.channel, r.actor_sub, r.actor_roles::text[], r.actor_org, r.action, r.operation,
-         r.entities::text[], r.patient_ids::text[], r.purpose, r.reason
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-         WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, n)
+         r.entities::text[], r.patient_ids::text[], r.purpose, r.reason, r.recipients::jsonb
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+         WITH ORDINALITY AS r(request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, recipients, n)
    ORDER BY r.n`;
 
 /** Positions, in a record's parameter row, of the list columns (roles, entities, patients): array literals in APPEND_MANY. */
 const LIST_COLUMNS = new Set([5, 9, 10]);
 
 /** `{"a","b"}`: a text[] literal, every element quoted, backslash and double quote escaped (PostgreSQL's array input syntax). */
-function textArrayLiteral(values: readonly string[]): string {
+function textArrayLiteral(values: readonly string[] | null): string | null {
+  if (values === null) return null;
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
+/** A record's recipients as stored (sorted, so the same delivery is the same text), or null for a record with one actor. */
+function recipientsJson(r: AuditRecord): string | null {
+  if (!r.recipients) {
+    if (!r.principal) throw new Error('an audit record names an actor or its recipients');
+    return null;
+  }
+  if (r.principal || r.requestId !== null || r.recipients.length < 2) throw new Error('an audit record with recipients names two or more of them, and no actor');
+  const stored = r.recipients.map(({ principal: p, requestId }): StoredRecipient => ({ sub: p.sub, roles: p.roles, org: p.org ?? null, request_id: requestId }));
+  stored.sort((x, y) => (x.sub < y.sub ? -1 : x.sub > y.sub ? 1 : x.request_id < y.request_id ? -1 : x.request_id > y.request_id ? 1 : 0));
+  return JSON.stringify(stored);
+}
+
+/** A recipient as `audit_event.recipients` holds it (the actor columns' names). */
+interface StoredRecipient {
+  sub: string;
+  roles: string[];
+  org: string | null;
+  request_id: string;
 }
 
 /** Appends records (in the caller's transaction when `db` is a transaction's manager). */
 export async function appendAudit(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0 || config.audit === 'off') return;
   const row = (r: AuditRecord) => [
-    r.requestId, r.service, r.endpoint, r.channel, r.principal.sub, r.principal.roles, r.principal.org ?? null, r.action, r.operation,
-    [...new Set(r.entities)].sort(), [...new Set(r.patientIds)].sort(), r.purpose, r.reason ?? null,
+    r.requestId, r.service, r.endpoint, r.channel, r.principal?.sub ?? null, r.principal?.roles ?? null, r.principal?.org ?? null, r.action, r.operation,
+    [...new Set(r.entities)].sort(), [...new Set(r.patientIds)].sort(), r.purpose, r.reason ?? null, recipientsJson(r),
   ];
   if (records.length === 1) {
     await db.query(APPEND_ONE, row(records[0]));
@@ -710,15 +782,25 @@ export interface AuditEventRow {
   service: string;
   endpoint: string;
   channel: string;
-  actorSub: string;
-  actorRoles: string[];
+  /** The one actor (null when the record names its recipients instead). */
+  actorSub: string | null;
+  actorRoles: string[] | null;
   actorOrg: string | null;
+  /** Everyone the record is about, as FHIR AuditEvent.agent: the one actor, or each recipient. */
+  agents: AuditAgentRow[];
   action: AuditAction;
   operation: string | null;
   entities: string[];
   patientIds: string[];
   purpose: AuditPurpose;
   reason: string | null;
+}
+
+export interface AuditAgentRow {
+  sub: string;
+  roles: string[];
+  org: string | null;
+  requestId: string | null;
 }
 
 export interface AuditQuery {
@@ -738,13 +820,16 @@ export async function queryAudit(db: DataSource | EntityManager, q: AuditQuery):
   const params: unknown[] = [];
   const p = (v: unknown) => `$${params.push(v)}`;
   if (q.patientId) where.push(`patient_ids @> ARRAY[${p(q.patientId)}]::text[]`);
-  if (q.actor) where.push(`actor_sub = ${p(q.actor)}`);
+  if (q.actor) {
+    const actor = p(q.actor);
+    where.push(`(actor_sub = ${actor} OR recipients IS NOT NULL AND ${AUDIT_SCHEMA}.recipient_subs(recipients) @> ARRAY[${actor}]::text[])`);
+  }
   if (q.from) where.push(`recorded_at >= ${p(q.from)}`);
   if (q.to) where.push(`recorded_at < ${p(q.to)}`);
   if (q.purpose) where.push(`purpose = ${p(q.purpose)}`);
   if (q.before) where.push(`position < ${p(q.before)}`);
   const rows: Record<string, unknown>[] = await db.query(
-    `SELECT position::text, recorded_at, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason
+    `SELECT position::text, recorded_at, request_id, service, endpoint, channel, actor_sub, actor_roles, actor_org, action, operation, entities, patient_ids, purpose, reason, recipients
        FROM ${AUDIT_SCHEMA}.audit_event a ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.position DESC LIMIT ${p(q.limit + 1)}`,
     params,
   );
@@ -755,9 +840,12 @@ export async function queryAudit(db: DataSource | EntityManager, q: AuditQuery):
     service: r.service as string,
     endpoint: r.endpoint as string,
     channel: r.channel as string,
-    actorSub: r.actor_sub as string,
-    actorRoles: r.actor_roles as string[],
+    actorSub: r.actor_sub as string | null,
+    actorRoles: r.actor_roles as string[] | null,
     actorOrg: r.actor_org as string | null,
+    agents: r.recipients
+      ? (r.recipients as StoredRecipient[]).map((x) => ({ sub: x.sub, roles: x.roles, org: x.org, requestId: x.request_id }))
+      : [{ sub: r.actor_sub as string, roles: r.actor_roles as string[], org: r.actor_org as string | null, requestId: r.request_id as string | null }],
     action: r.action as AuditAction,
     operation: r.operation as string | null,
     entities: r.entities as string[],

@@ -10,6 +10,7 @@
  */
 import crypto from 'node:crypto';
 import { Client } from 'pg';
+import { appendAudit, AuditPurpose } from '../shared/audit';
 import { Role } from '../shared/auth';
 import { describeReport, verifyAuditTrail } from '../scripts/audit-verify';
 import { FOOD_BANK, partnerUrl, seedDirectory } from './partner-fixtures';
@@ -123,7 +124,7 @@ describe('auditEvents', () => {
     expect(services).toEqual(new Set(['patients', 'care-teams', 'community-partners']));
   });
 
-  it('holds one record per live delivery, per subscriber, written by the gateway', async () => {
+  it('holds one record per live delivery, written by the gateway (subscribers in different groups: one each)', async () => {
     const deliveries = (await auditOf({ patientId })).filter((r) => r.service === 'gateway');
     expect(deliveries.map((r) => [r.actor, r.action, r.channel, r.endpoint, r.purpose, r.entities]).sort()).toEqual([
       ['aud-partner', 'READ', 'subscription', 'partner', 'PARTNER_DISCLOSURE', ['Patient{givenName}', 'ReferralStatusChangeEvent{patient,status}', 'referralUpdated:ReferralStatusChanged']],
@@ -202,6 +203,77 @@ describe('accounting of disclosures (HIPAA §164.528)', () => {
 
     // The other patient was never shown to a partner.
     expect(ok(await hub.query(DISCLOSURES, { id: otherPatientId }, privacyOfficer)).accountingOfDisclosures).toEqual([]);
+  });
+});
+
+describe('a live delivery to several subscribers alike', () => {
+  const AGENTS = `query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 50) {
+    edges { node { position service channel actor actorRoles requestId purpose entities patientIds agents { who roles organization requestId } } } } }`;
+  const agentsOf = async (filter: Record<string, unknown>) =>
+    ok(await hub.query(AGENTS, { filter }, privacyOfficer)).auditEvents.edges.map((e: { node: any }) => e.node).filter((r: { service: string }) => r.service === 'gateway');
+
+  it('is one record naming each recipient with its subscription, found by either recipient, sealed with them', async () => {
+    const secondWorker = await hub.token({ sub: 'aud-sw2', roles: [Role.SOCIAL_WORKER] });
+    const id = ok(await hub.query(`mutation($i: RegisterPatientInput!) { registerPatient(input: $i) { id } }`, {
+      i: { mrn: `AUD-${crypto.randomUUID()}`, givenName: 'Ines', familyName: 'Duarte', birthDate: '1951-03-09', administrativeSex: 'FEMALE', postalCode: '02139' },
+    }, coordinator)).registerPatient.id;
+    ok(await hub.query(`mutation($i: FormCareTeamInput!) { formCareTeam(input: $i) { id } }`, {
+      i: { patientId: id, name: 'Duarte team', members: [{ practitionerId: 'aud-coordinator', role: 'CARE_COORDINATOR' }, { practitionerId: 'aud-sw', role: 'SOCIAL_WORKER' }, { practitionerId: 'aud-sw2', role: 'SOCIAL_WORKER' }] },
+    }, coordinator));
+    // Same operation, variables and role: one group, one execution, one delivery record.
+    const query = `subscription Needs($p: ID!) { socialNeedChanged(patientId: $p) { change status } }`;
+    const live = [subscribe(hub.gatewayUrl, socialWorker, query, { p: id }), subscribe(hub.gatewayUrl, secondWorker, query, { p: id })];
+    try {
+      await subscribed(hub.gatewayUrl, 2);
+      ok(await hub.query(`mutation($i: RecordSocialNeedInput!) { recordSocialNeed(input: $i) { id } }`, { i: { patientId: id, category: 'TRANSPORTATION' } }, socialWorker));
+      await Promise.all(live.map((l) => l.waitFor(1, 10_000)));
+    } finally {
+      await Promise.all(live.map((l) => l.dispose()));
+    }
+
+    const deliveries = await agentsOf({ patientId: id });
+    expect(deliveries).toHaveLength(1);
+    const [record] = deliveries;
+    expect(record).toMatchObject({ channel: 'subscription', actor: null, actorRoles: null, requestId: null, purpose: 'TREATMENT', patientIds: [id] });
+    expect(record.entities).toEqual(['SocialNeedChangeEvent{change,status}', 'socialNeedChanged:SocialNeedRecorded']);
+    expect(record.agents.map((a: { who: string }) => a.who)).toEqual(['aud-sw', 'aud-sw2']);
+    expect(record.agents.every((a: { roles: string[]; organization: string | null }) => a.roles.join() === Role.SOCIAL_WORKER && a.organization === null)).toBe(true);
+    expect(new Set(record.agents.map((a: { requestId: string }) => a.requestId)).size).toBe(2);
+    // Either recipient finds it as an actor; a one-actor record names its actor as its one agent.
+    for (const who of ['aud-sw', 'aud-sw2']) expect((await agentsOf({ actor: who, patientId: id })).map((r: { position: string }) => r.position)).toEqual([record.position]);
+    const [oneActor] = ok(await hub.query(AGENTS, { filter: { actor: 'aud-coordinator', patientId: id } }, privacyOfficer)).auditEvents.edges.map((e: { node: any }) => e.node);
+    expect(oneActor.agents).toEqual([{ who: 'aud-coordinator', roles: [Role.CARE_COORDINATOR], organization: null, requestId: oneActor.requestId }]);
+
+    // The seal covers who received it: rewriting a recipient by hand breaks the chain at that record.
+    expect(await verifyAuditTrail(hub.databaseUrl)).toMatchObject({ brokenAt: null });
+    const rewrite = async (from: string, to: string) => {
+      await db.query('ALTER TABLE hub_audit.audit_event DISABLE TRIGGER audit_event_append_only');
+      try {
+        await db.query(`UPDATE hub_audit.audit_event SET recipients = replace(recipients::text, $2, $3)::jsonb WHERE position = $1`, [record.position, from, to]);
+      } finally {
+        await db.query('ALTER TABLE hub_audit.audit_event ENABLE TRIGGER audit_event_append_only');
+      }
+    };
+    await rewrite('"aud-sw2"', '"someone-else"');
+    expect(await verifyAuditTrail(hub.databaseUrl)).toMatchObject({ brokenAt: record.position, problem: expect.stringMatching(/altered/) });
+    await rewrite('"someone-else"', '"aud-sw2"');
+    expect(await verifyAuditTrail(hub.databaseUrl)).toMatchObject({ brokenAt: null });
+  });
+  it('is, for partner staff, a disclosure to each recipient in the accounting', async () => {
+    const shown = crypto.randomUUID();
+    const staff = (sub: string) => ({ principal: { sub, roles: [Role.PARTNER_STAFF], org: FOOD_BANK.id }, requestId: `subscription-${sub}` });
+    await appendAudit(db, [{
+      requestId: null, principal: null, recipients: [staff('fb-b'), staff('fb-a')], service: 'gateway', endpoint: 'partner', channel: 'subscription',
+      action: 'read', operation: 'referralUpdated', entities: ['referralUpdated:ReferralAccepted'], patientIds: [shown], purpose: AuditPurpose.PARTNER_DISCLOSURE,
+    }]);
+    const list = ok(await hub.query(DISCLOSURES, { id: shown }, privacyOfficer)).accountingOfDisclosures;
+    expect(list.map((d: { recipient: string; recipientOrganization: string; requestId: string; shared: string[] }) => [d.recipient, d.recipientOrganization, d.requestId, d.shared])).toEqual([
+      ['fb-a', FOOD_BANK.id, 'subscription-fb-a', ['referralUpdated:ReferralAccepted']],
+      ['fb-b', FOOD_BANK.id, 'subscription-fb-b', ['referralUpdated:ReferralAccepted']],
+    ]);
+    // A record names one actor or two or more recipients, never both (the table refuses it).
+    await expect(db.query(`INSERT INTO hub_audit.audit_event (position, service, endpoint, channel, actor_sub, actor_roles, action, entities, patient_ids, purpose, recipients)
+      VALUES (0, 'gateway', 'clinical', 'subscription', 'x', '{}', 'read', '{}', '{}', 'TREATMENT', '[{"sub":"y"},{"sub":"z"}]')`)).rejects.toThrow(/audit_event_actor_or_recipients/);
   });
 });
 

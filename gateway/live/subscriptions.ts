@@ -645,23 +645,38 @@ export class SubscriptionManager {
   }
 
   /**
-   * The audit records of a delivery, durable before it is sent (shared/audit.ts): one
-   * per subscriber and event of a patient, since a shared execution fetched once for
-   * all of them and may have been answered from the event alone. False when they
-   * could not be written: the event is then retried like an unavailable subgraph. A
-   * delivery a break-the-glass grant let through is recorded under that purpose, with its reason.
+   * The audit records of a delivery, durable before it is sent (shared/audit.ts): a
+   * shared execution fetched once for the group and may have been answered from the
+   * event alone, so the subgraphs' records do not say who received it. One record per
+   * purpose of use names every subscriber it reached alike as a recipient (one subscriber:
+   * the record's actor); a delivery a break-the-glass grant let through is recorded under
+   * that purpose, with its grant's reason. False when they could not be written: the
+   * event is then retried like an unavailable subgraph.
    */
   private async recordDeliveries(subscribers: Subscriber[], event: DomainEvent, breakTheGlass: Map<Subscriber, string>): Promise<boolean> {
     if (!this.audit || !event.patientId) return true;
     const { writer, endpoint } = this.audit;
-    const records = subscribers.filter((s) => !s.closed).map((s): AuditRecord => {
-      s.shows ??= describeSelection(s.request.prepared.document, this.executor.apiGraphQLSchema);
-      return {
-        requestId: s.id, service: 'gateway', endpoint, channel: 'subscription', principal: s.principal, action: 'read',
-        operation: s.request.prepared.operationName ?? s.request.prepared.rootField,
-        entities: [`${s.request.prepared.rootField}:${event.type}`, ...s.shows], patientIds: [event.patientId!],
-        ...(breakTheGlass.has(s) ? { purpose: AuditPurpose.BREAK_THE_GLASS, reason: breakTheGlass.get(s)! } : { purpose: deliveryPurpose(endpoint, s.principal) }),
+    const alike = new Map<string, { purpose: AuditPurpose; reason: string | null; to: Subscriber[] }>();
+    for (const s of subscribers) {
+      if (s.closed) continue;
+      const reason = breakTheGlass.get(s) ?? null;
+      const purpose = reason !== null ? AuditPurpose.BREAK_THE_GLASS : deliveryPurpose(endpoint, s.principal);
+      const key = `${purpose}|${reason ?? ''}`;
+      const bucket = alike.get(key);
+      if (bucket) bucket.to.push(s);
+      else alike.set(key, { purpose, reason, to: [s] });
+    }
+    const records = [...alike.values()].map(({ purpose, reason, to }): AuditRecord => {
+      const [first] = to; // members of one group: one operation, so one selection
+      first.shows ??= describeSelection(first.request.prepared.document, this.executor.apiGraphQLSchema);
+      const delivered = {
+        service: 'gateway', endpoint, channel: 'subscription' as const, action: 'read' as const,
+        operation: first.request.prepared.operationName ?? first.request.prepared.rootField,
+        entities: [`${first.request.prepared.rootField}:${event.type}`, ...first.shows], patientIds: [event.patientId!], purpose, reason,
       };
+      return to.length === 1
+        ? { ...delivered, requestId: first.id, principal: first.principal }
+        : { ...delivered, requestId: null, principal: null, recipients: to.map((s) => ({ principal: s.principal, requestId: s.id })) };
     });
     try {
       await writer.append(records);

@@ -24,16 +24,25 @@ registerEnumType(AuditPurpose, { name: 'AuditPurpose', description: 'Purpose of 
 export enum AuditAction { READ = 'read', WRITE = 'write' }
 registerEnumType(AuditAction, { name: 'AuditAction' });
 
+@ObjectType({ description: 'Who a record is about (FHIR AuditEvent.agent): its actor, or one recipient of a live delivery' })
+export class AuditAgent {
+  @Field({ description: 'The token sub' }) who: string;
+  @Field(() => [String]) roles: string[];
+  @Field(() => String, { nullable: true, description: 'The partner organization, for partner staff' }) organization: string | null;
+  @Field(() => String, { nullable: true, description: 'The request, or for a delivery the subscription, that received it' }) requestId: string | null;
+}
+
 @ObjectType({ description: 'One audit record (FHIR AuditEvent): who did what to which patients, when, why' })
 export class AuditEvent {
   @Field(() => ID, { description: 'Position in the hash chain' }) position: string;
   @Field() recordedAt: Date;
-  @Field(() => String, { nullable: true, description: 'The request, as the gateway named it (X-Request-Id)' }) requestId: string | null;
+  @Field(() => String, { nullable: true, description: 'The request, as the gateway named it (X-Request-Id); null when the record has several agents (each names its own)' }) requestId: string | null;
   @Field({ description: 'The subgraph that recorded it' }) service: string;
   @Field({ description: 'clinical or partner' }) endpoint: string;
   @Field({ description: 'http or subscription' }) channel: string;
-  @Field() actor: string;
-  @Field(() => [String]) actorRoles: string[];
+  @Field(() => String, { nullable: true, description: 'The one actor (token sub); null when a live delivery to several subscribers is one record: see agents' }) actor: string | null;
+  @Field(() => [String], { nullable: true }) actorRoles: string[] | null;
+  @Field(() => [AuditAgent], { description: 'The actor, or every recipient of a delivery recorded once for all of them' }) agents: AuditAgent[];
   @Field(() => String, { nullable: true, description: 'The partner organization, for partner staff' }) actorOrganization: string | null;
   @Field(() => AuditAction) action: AuditAction;
   @Field(() => String, { nullable: true }) operation: string | null;
@@ -89,6 +98,7 @@ function assertReader(ctx: SubgraphContext): void {
 const toEvent = (r: AuditEventRow): AuditEvent => ({
   position: r.position, recordedAt: r.recordedAt, requestId: r.requestId, service: r.service, endpoint: r.endpoint, channel: r.channel,
   actor: r.actorSub, actorRoles: r.actorRoles, actorOrganization: r.actorOrg, action: r.action as AuditAction, operation: r.operation,
+  agents: r.agents.map((a) => ({ who: a.sub, roles: a.roles, organization: a.org, requestId: a.requestId })),
   entities: r.entities, patientIds: r.patientIds, purpose: r.purpose, reason: r.reason,
 });
 
@@ -124,9 +134,9 @@ export class AuditResolver {
     for (let before: string | null = null; ;) {
       const rows = await queryAudit(ctx.db, { patientId: id, purpose: AuditPurpose.PARTNER_DISCLOSURE, before, limit: 1000 });
       for (const r of rows.slice(0, 1000)) {
-        // A live delivery is one disclosure: the gateway's record (per subscriber) stands for it, not the fetches it made.
+        // A live delivery is one disclosure per recipient: the gateway's record stands for it, not the fetches it made.
         if (r.channel === 'subscription' && r.service !== 'gateway') continue;
-        out.push({ disclosedAt: r.recordedAt, recipientOrganization: r.actorOrg ?? '', recipient: r.actorSub, shared: r.entities, requestId: r.requestId });
+        for (const a of r.agents) out.push({ disclosedAt: r.recordedAt, recipientOrganization: a.org ?? '', recipient: a.sub, shared: r.entities, requestId: a.requestId });
       }
       if (rows.length <= 1000) break;
       before = rows[999].position;
