@@ -48,7 +48,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { context as otelContext, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { GraphQLError, Kind, parse, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { AUDIT_ECHO_HEADER, type AuditedRead, type AuditRecord, type AuditWriter } from '../shared/audit';
+import { AUDIT_ECHO_HEADER, OPERATION_HEADER, operationLabel, type AuditedRead, type AuditRecord, type AuditWriter } from '../shared/audit';
 import type { Principal, TokenVerifier } from '../shared/auth';
 import { bearerToken } from '../shared/auth';
 import { config } from '../shared/config';
@@ -158,13 +158,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
     super({ url: o.url, fetcher: subgraphFetch as never });
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<FetchContext>): Promise<void> {
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<void> {
+    const { request, context } = options;
     const live = !context?.principal;
     // A live event carries the subscriber's bearer header; verification is cached per token.
     const principal = context?.principal ?? (await this.o.verify(bearerToken(context?.authorization)));
     const token = await this.o.sign({ principal, endpoint: context?.endpoint ?? this.o.endpoint, channel: live ? 'subscription' : 'http' });
     request.http?.headers.set('authorization', `Bearer ${token}`);
     if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    // The client's operation, for the subgraph's audit records (the planner names this fetch its own way).
+    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.incomingRequestContext : undefined;
+    const operation = operationLabel(incoming?.operation ?? undefined, incoming?.operationName ?? incoming?.request.operationName);
+    if (operation) request.http?.headers.set(OPERATION_HEADER, operation);
+    else request.http?.headers.delete(OPERATION_HEADER);
     // A fetch that may be shared: the subgraph echoes what its records say was read, so another requester's record can say the same.
     if (this.o.dedup && !live) request.http?.headers.set(AUDIT_ECHO_HEADER, '1');
     // W3C traceparent of this fetch's span (process below), so the subgraph's spans join the request's trace.
@@ -256,7 +262,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
       channel: 'http',
       principal: context.principal!,
       action: 'read',
-      operation: incoming?.operationName ?? null,
+      operation: operationLabel(incoming?.operation ?? undefined, incoming?.operationName),
       entities: read.entities,
       patientIds: read.patientIds,
       purpose: read.purpose,

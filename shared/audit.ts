@@ -28,7 +28,7 @@
  *   (npm run audit:verify) seals what is pending, recomputes every seal, and names the
  *   first record altered, deleted, relinked or never sealed.
  */
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { getNamedType, Kind, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Principal } from './auth';
@@ -491,6 +491,29 @@ export interface AuditedRead {
   reason: string | null;
 }
 
+/**
+ * The request header by which the gateway names the operation the client sent, beside
+ * the request id: a subgraph's own fetch is named by the query planner
+ * (`<operation>__<subgraph>__<n>`) or not at all (an entity fetch of an anonymous
+ * query is `_entities`), and a privacy officer looks for what the console or
+ * integration sent. Only the gateway reaches a subgraph (internal token), and it sets
+ * or removes this header on every fetch.
+ */
+export const OPERATION_HEADER = 'x-hub-operation';
+
+/** How a record names an operation: the client's name, or for an anonymous one its top fields (`patient,worklist`; a top-level fragment as `...`). */
+export function operationLabel(operation: OperationDefinitionNode | undefined, name: string | null | undefined): string | null {
+  if (name) return name;
+  if (!operation) return null;
+  return operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '...')).join(',');
+}
+
+const LABEL = /^(?:[_A-Za-z][_0-9A-Za-z]*|\.\.\.)(?:,(?:[_A-Za-z][_0-9A-Za-z]*|\.\.\.))*$/;
+/** The header's value when it is a label as operationLabel writes them (at most 200 characters), else null. */
+export function acceptedOperationLabel(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 200 && LABEL.test(value) ? value : null;
+}
+
 /** The request header by which the gateway asks a subgraph to echo its read records in `extensions.hubAudit` (never forwarded to clients). */
 export const AUDIT_ECHO_HEADER = 'x-hub-audit-echo';
 
@@ -553,7 +576,8 @@ export class AuditCollector {
     this.document = document;
     this.schema = schema;
     this.writer = writer;
-    this.request.operation ??= operationName ? clientOperationName(operationName, this.request.service) : topFieldsOf(document);
+    // The gateway names the client's operation (OPERATION_HEADER); this fetch's own name is the fallback.
+    this.request.operation ??= operationLabel(document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION), operationName);
   }
 
   noteRead(patientIds: readonly string[], entity: string, purpose: AuditPurpose, reason: string | null = null): void {
@@ -615,22 +639,6 @@ export class AuditCollector {
     this.writeNoted(writer);
     await Promise.all(this.writes);
   }
-}
-
-/**
- * The operation the client named: the gateway's query planner names each subgraph fetch
- * `<operation>__<subgraph>__<n>` (@apollo/query-planner buildPlan, the subgraph's name with
- * `-` as `_`), and a privacy officer looks for the name the console or integration sent.
- */
-function clientOperationName(name: string, service: string): string {
-  return name.replace(new RegExp(`(.)__${service.replace(/-/g, '_')}__\\d+$`), '$1');
-}
-
-function topFieldsOf(document: DocumentNode): string | null {
-  for (const d of document.definitions) {
-    if (d.kind === Kind.OPERATION_DEFINITION) return d.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')).join(',');
-  }
-  return null;
 }
 
 /** `Type{field,…}` for every type an operation selects fields of, root types aside: what a delivery of it shows. */

@@ -14,7 +14,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { PatientAccess } from './access';
-import { AUDIT_ECHO_HEADER, AuditCollector, AuditSealer, AuditWriter, migrateAuditTrail } from './audit';
+import { acceptedOperationLabel, AUDIT_ECHO_HEADER, AuditCollector, AuditSealer, AuditWriter, migrateAuditTrail, OPERATION_HEADER } from './audit';
 import { bearerToken, type Principal } from './auth';
 import { CreateCareRelationships1733000000100, startRelationshipConsumer } from './care-relationships';
 import { config, type SubgraphName } from './config';
@@ -169,7 +169,7 @@ export async function startSubgraph(m: SubgraphModule, o: StartOptions): Promise
       context: async (req) => {
         const caller = await verify(bearerToken(req.headers.authorization));
         const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
-        const audit = new AuditCollector({ requestId, service: m.name, endpoint: caller.endpoint, channel: caller.channel, principal: caller.principal, operation: null });
+        const audit = new AuditCollector({ requestId, service: m.name, endpoint: caller.endpoint, channel: caller.channel, principal: caller.principal, operation: acceptedOperationLabel(req.headers[OPERATION_HEADER]) });
         return {
           principal: caller.principal,
           caller,

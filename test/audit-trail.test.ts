@@ -118,7 +118,7 @@ describe('auditEvents', () => {
     expect(records[5].requestId).toBe(records[6].requestId);
     // The live fetch of the partner's subscription, at the subgraph that served the patient's name.
     const liveFetch = (await auditOf({ patientId })).filter((r) => r.service === 'patients' && r.channel === 'subscription');
-    expect(liveFetch.map((r) => [r.actor, r.purpose, r.endpoint, r.entities])).toEqual([['aud-partner', 'PARTNER_DISCLOSURE', 'partner', ['Patient{givenName}']]]);
+    expect(liveFetch.map((r) => [r.actor, r.purpose, r.endpoint, r.entities, r.operation])).toEqual([['aud-partner', 'PARTNER_DISCLOSURE', 'partner', ['Patient{givenName}'], 'referralUpdated']]);
     // The other services recorded their own writes for this patient (the team, the referral).
     const services = new Set((await auditOf({ patientId })).filter((r) => r.action === 'WRITE').map((r) => r.service));
     expect(services).toEqual(new Set(['patients', 'care-teams', 'community-partners']));
@@ -143,6 +143,11 @@ describe('auditEvents', () => {
     ok(await hub.query(`query ChartReview($id: ID!) { patient(id: $id) { familyName careTeams { name } } }`, { id: patientId }, socialWorker));
     const reads = (await auditOf({ actor: 'aud-sw' }, 20)).filter((r) => r.action === 'READ' && r.operation?.startsWith('ChartReview'));
     expect(reads.map((r) => [r.service, r.operation]).sort()).toEqual([['care-teams', 'ChartReview'], ['patients', 'ChartReview']]);
+    // Anonymous, it is named by its top fields in both, though care-teams was sent an `_entities` fetch.
+    ok(await hub.query(`query($id: ID!) { patient(id: $id) { familyName careTeams { name } } }`, { id: patientId }, socialWorker));
+    const [newest, ...older] = (await auditOf({ actor: 'aud-sw' }, 20)).filter((r) => r.action === 'READ');
+    const anonymous = [newest, ...older.filter((r) => r.requestId === newest.requestId)];
+    expect(anonymous.map((r) => [r.service, r.operation]).sort()).toEqual([['care-teams', 'patient'], ['patients', 'patient']]);
   });
 
   it('filters by actor, purpose and time, and pages newest first without gaps', async () => {
