@@ -29,7 +29,12 @@ export async function resolveDatabaseUrl(onLog?: (m: string) => void): Promise<s
     port: config.embeddedPostgresPort,
     onLog,
   });
-  return (await embedded).url;
+  const db = await embedded;
+  if (db.tookOver) {
+    rootLogger.warn(db.tookOver, 'the embedded PostgreSQL outlived the process that started it (killed with SIGKILL?): this process took it over and stops it');
+    db.tookOver = undefined;
+  }
+  return db.url;
 }
 
 export async function stopEmbeddedPostgres(): Promise<void> {

